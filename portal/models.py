@@ -1,0 +1,19 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time a background worker ran the heartbeat job.
+
+    Written by a periodic task, so staff (and the health view) can see that jobs run.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    seen_at = models.DateTimeField(_("seen at"))
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return self.name

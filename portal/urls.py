@@ -1,0 +1,19 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from . import views
+
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = _("Online consultation portal — staff")
+admin.site.site_title = _("Consultation portal admin")
+admin.site.index_title = _("Offices, slots and consultations")
+
+urlpatterns = [
+    path("health/", views.health, name="health"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("bookings.urls")),
+]

@@ -1,0 +1,89 @@
+"""Shared fixtures, and the rule for tests that need real services.
+
+Tests marked `postgres`, `redis` or `browser` need PostgreSQL, Redis or Debian's Chromium.
+On a newcomer's machine without them those tests are skipped with one line saying how to
+run them; on CI (CI=true) a missing service fails the whole run instead.
+"""
+
+import os
+import shutil
+import socket
+from collections.abc import Callable
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+# around it are still plain synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ON_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+HOW_TO_RUN = (
+    "run `bash .ci/run`, or set DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal "
+    "REDIS_URL=redis://127.0.0.1:6379/1 and install Debian's chromium"
+)
+
+
+def _redis_answers() -> bool:
+    if not settings.REDIS_URL:
+        return False
+    url = urlparse(settings.REDIS_URL)
+    try:
+        with socket.create_connection((url.hostname or "127.0.0.1", url.port or 6379), 2) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def _services() -> dict[str, tuple[bool, str]]:
+    engine = settings.DATABASES["default"]["ENGINE"]
+    return {
+        "postgres": (engine.endswith("postgresql"), "needs PostgreSQL as DATABASE_URL"),
+        "redis": (_redis_answers(), "needs a running Redis as REDIS_URL"),
+        "browser": (os.path.exists(CHROMIUM), f"needs Chromium at {CHROMIUM}"),
+    }
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    services = _services()
+    if ON_CI:
+        missing = [why for ok, why in services.values() if not ok]
+        if missing:
+            pytest.exit("CI=true but the suite " + "; ".join(missing), returncode=3)
+        return
+    for item in items:
+        for name, (ok, why) in services.items():
+            if not ok and item.get_closest_marker(name):
+                item.add_marker(pytest.mark.skip(reason=f"{why}: {HOW_TO_RUN}"))
+                break
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate limits live in the cache: every test starts from an empty one."""
+    cache.clear()
+
+
+@pytest.fixture
+def make_user(django_user_model: type) -> Callable[..., object]:
+    """A factory: make_user("alice@example.jp") makes a verified user who can sign in."""
+    from allauth.account.models import EmailAddress
+
+    def make(email: str = "alice@example.jp", password: str = "correct-horse-9", **extra):
+        user = django_user_model.objects.create_user(email=email, password=password, **extra)
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        return user
+
+    return make
+
+
+# Tests run with DEBUG off, as production does, but without `collectstatic`: static files
+# come from the finders (the live server serves them too) instead of the hashed manifest.
+settings.STORAGES = {
+    **settings.STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
