@@ -190,12 +190,36 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 USERSESSIONS_TRACK_ACTIVITY = False
 
-# E-mail: printed to the console on a developer's machine, SMTP from EMAIL_URL elsewhere.
+# E-mail: printed to the console on a developer's machine, SMTP (or a folder) from EMAIL_URL.
 EMAIL_URL = env.str("EMAIL_URL", default="consolemail://")
-vars().update(env.email_url_config(EMAIL_URL))
-if EMAIL_URL.startswith("filemail://") or EMAIL_URL.startswith("file://"):
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+
+
+def _mailer_from_url(url: str) -> dict:
+    """Turn EMAIL_URL (smtp://, smtp+tls://, smtps://, consolemail://, filemail://PATH,
+    memorymail://, dummymail://) into Django's MAILERS entry."""
+    try:
+        config = environ.Env.email_url_config(url)
+    except Exception as error:
+        raise ImproperlyConfigured(f"EMAIL_URL is not a valid e-mail URL: {error}") from None
+    backend = config["EMAIL_BACKEND"]
+    if backend.endswith("smtp.EmailBackend"):
+        options = {
+            "host": config.get("EMAIL_HOST") or "localhost",
+            "port": config.get("EMAIL_PORT") or 25,
+            "username": config.get("EMAIL_HOST_USER") or "",
+            "password": config.get("EMAIL_HOST_PASSWORD") or "",
+            "use_tls": bool(config.get("EMAIL_USE_TLS")),
+            "use_ssl": bool(config.get("EMAIL_USE_SSL")),
+            "timeout": 10,
+        }
+    elif backend.endswith("filebased.EmailBackend"):
+        options = {"file_path": config.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")}
+    else:
+        options = {}
+    return {"BACKEND": backend, "OPTIONS": options}
+
+
+MAILERS = {"default": _mailer_from_url(EMAIL_URL)}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@consult.example.jp")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

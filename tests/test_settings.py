@@ -48,6 +48,7 @@ def test_check_deploy_reports_nothing_with_production_values():
         ("DATABASE_URL", "nosuchdb://somewhere/x", "nosuchdb"),
         ("CONN_MAX_AGE", "sixty", "CONN_MAX_AGE must be a whole number"),
         ("SECURE_HSTS_SECONDS", "-5", "SECURE_HSTS_SECONDS must be at least 0"),
+        ("EMAIL_URL", "pigeon://coop", "EMAIL_URL is not a valid e-mail URL"),
     ],
 )
 def test_a_bad_value_stops_the_start(name, value, message):
