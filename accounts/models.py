@@ -64,3 +64,53 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.email
+
+
+class Message(models.Model):
+    """A message in a user's My Page mailbox (メッセージボックス).
+
+    Written only by services. `key` makes a message idempotent: the same key is never
+    delivered twice to one user, so a job that runs again sends nothing new.
+    """
+
+    class Kind(models.TextChoices):
+        GENERAL = "general", _("Notice")
+        BOOKING_REQUESTED = "booking_requested", _("Booking request received")
+        BOOKING_CONFIRMED = "booking_confirmed", _("Booking confirmed")
+        BOOKING_CANCELLED = "booking_cancelled", _("Booking cancelled")
+        BOOKING_MOVED = "booking_moved", _("Booking moved")
+        ACCESS_CODE = "access_code", _("Access code")
+        REMINDER = "reminder", _("Reminder")
+        TERMS_REVISION = "terms_revision", _("Terms of use revised")
+        NO_SHOW = "no_show", _("No-show cancellation")
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="messages", verbose_name=_("user")
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, default=Kind.GENERAL)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"))
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    key = models.CharField(_("idempotency key"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key"],
+                condition=~models.Q(key=""),
+                name="message_key_once_per_user",
+            )
+        ]
+        indexes = [models.Index(fields=["user", "read_at"], name="message_user_unread")]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

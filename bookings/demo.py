@@ -5,12 +5,16 @@ so running `seed_demo` twice leaves the database as the first run left it.
 """
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass
+from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+
+from terms.models import Consent, TermsDocument, TermsVersion
 
 from .models import Counsellor, Office
 
@@ -96,6 +100,88 @@ OFFICES = [
     },
 ]
 
+TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
+TEXTS = Path(__file__).resolve().parent.parent / "terms" / "demo_texts"
+
+
+def _jst(year: int, month: int, day: int) -> dt.datetime:
+    return dt.datetime(year, month, day, tzinfo=TOKYO)
+
+
+# Each office's terms: our own wording of the rules of its source document, with the real
+# effective dates (Itami's documents carry none; 2024-04-01 stands in for them).
+TERMS = {
+    "tachikawa": [
+        {
+            "slug": "tachikawa-web-meeting",
+            "title": "立川市子ども家庭センター Web会議システム利用規約",
+            "title_en": "Tachikawa Child and Family Centre: terms of use of the web conference",
+            "versions": [("tachikawa-web-meeting-v1", _jst(2025, 3, 1), _jst(2025, 4, 1))],
+        }
+    ],
+    "itami": [
+        {
+            "slug": "itami-job-consultation",
+            "title": "ハローワーク伊丹 オンライン職業相談利用規約",
+            "title_en": "Hello Work Itami: terms of use of online job consultation",
+            "versions": [("itami-job-consultation-v1", _jst(2024, 3, 15), _jst(2024, 4, 1))],
+        },
+        {
+            "slug": "itami-online-services",
+            "title": "ハローワーク伊丹 オンラインを活用したサービス利用規約",
+            "title_en": "Hello Work Itami: terms of use of online services (seminars, tours)",
+            "versions": [("itami-online-services-v1", _jst(2024, 3, 15), _jst(2024, 4, 1))],
+        },
+    ],
+    "tomakomai": [
+        {
+            "slug": "tomakomai-job-consultation",
+            "title": "マザーズコーナー オンライン職業相談利用規約",
+            "title_en": "Mothers' Corner: terms of use of online job consultation",
+            "versions": [
+                ("tomakomai-job-consultation-v1", _jst(2024, 7, 1), _jst(2024, 7, 11)),
+                ("tomakomai-job-consultation-v2", _jst(2026, 9, 1), _jst(2026, 10, 1)),
+            ],
+        }
+    ],
+}
+
+
+def _demo_text(name: str) -> str:
+    """A demo text without its leading `# title` line (the page shows the title)."""
+    lines = (TEXTS / f"{name}.md").read_text(encoding="utf-8").strip().splitlines()
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]
+    return "\n".join(lines).strip() + "\n"
+
+
+def _summary(name: str, suffix: str = "") -> str:
+    path = TEXTS / f"{name}-summary{suffix}.md"
+    return path.read_text(encoding="utf-8").strip() if path.exists() else ""
+
+
+def _ensure_terms(office: Office) -> None:
+    for position, spec in enumerate(TERMS[office.slug]):
+        document, _ = TermsDocument.objects.get_or_create(
+            slug=spec["slug"],
+            defaults={"title": spec["title"], "title_en": spec["title_en"], "position": position},
+        )
+        office.terms_documents.add(document)
+        for number, (name, published_at, effective_at) in enumerate(spec["versions"], start=1):
+            if not document.versions.filter(number=number).exists():
+                # Historical versions are imported as they were published.
+                TermsVersion.objects.create(
+                    document=document,
+                    number=number,
+                    text=_demo_text(name),
+                    change_summary=_summary(name),
+                    change_summary_en=_summary(name, ".en"),
+                    created_at=published_at,
+                    published_at=published_at,
+                    effective_at=effective_at,
+                )
+
+
 COUNSELLOR_PERMISSIONS = [
     ("bookings", "view_office"),
     ("bookings", "view_counsellor"),
@@ -141,6 +227,7 @@ def load_demo() -> list[DemoSignIn]:
         data = dict(facts)
         slug = data.pop("slug")
         office, _ = Office.objects.get_or_create(slug=slug, defaults=data)
+        _ensure_terms(office)
         email = f"counsellor.{slug}@example.jp"
         user, created = _ensure_user(email, is_staff=True)
         if created:
@@ -151,5 +238,17 @@ def load_demo() -> list[DemoSignIn]:
         sign_ins.append(DemoSignIn(f"counsellor, {office.name_en}", email, DEMO_PASSWORD))
 
     citizen, _ = _ensure_user("citizen@example.jp")
+    # The demo citizen agreed to Tomakomai's first version; version 2 is now in force, so
+    # signing in shows the re-consent flow at once.
+    Consent.objects.get_or_create(
+        user=citizen,
+        version=TermsVersion.objects.get(document__slug="tomakomai-job-consultation", number=1),
+        defaults={
+            "method": Consent.Method.EXPLICIT,
+            "consented_at": _jst(2025, 1, 10),
+            "ip_address": "192.0.2.10",
+            "user_agent": "demo",
+        },
+    )
     sign_ins.append(DemoSignIn("citizen (job seeker)", citizen.email, DEMO_PASSWORD))
     return sign_ins

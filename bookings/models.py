@@ -37,6 +37,14 @@ class Office(models.Model):
         help_text=_("Five-digit JIS municipality codes of the area the office serves."),
     )
 
+    terms_documents = models.ManyToManyField(
+        "terms.TermsDocument",
+        blank=True,
+        related_name="offices",
+        verbose_name=_("terms documents"),
+        help_text=_("A user must consent to the version in force of each before booking."),
+    )
+
     # Slot rules.
     slot_minutes = models.PositiveSmallIntegerField(_("slot length (minutes)"), default=30)
     slot_mode = models.CharField(

@@ -4,5 +4,18 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("me/", views.my_page, name="my_page"),
     path("offices/<slug:slug>/", views.office_detail, name="office_detail"),
+    path("offices/<slug:slug>/terms/", views.office_terms, name="office_terms"),
+    path("offices/<slug:slug>/terms/consent/", views.consent, name="office_terms_consent"),
+    path(
+        "offices/<slug:slug>/terms/<slug:document>/diff/",
+        views.terms_diff,
+        name="office_terms_diff",
+    ),
+    path(
+        "offices/<slug:slug>/terms/<slug:document>/v<int:number>/",
+        views.terms_version,
+        name="office_terms_version",
+    ),
 ]

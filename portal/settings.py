@@ -110,7 +110,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "portal.context_processors.portal",
+                "accounts.context_processors.mailbox",
             ],
         },
     },
@@ -306,6 +306,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "portal.tasks.record_heartbeat", "schedule": 60.0},
+    "terms-revision-notices": {
+        "task": "terms.tasks.sweep_terms_revision_notices",
+        "schedule": 15 * 60.0,
+    },
 }
 
 LOGGING = {

@@ -1,0 +1,83 @@
+"""State changes of users and their mailbox."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from .models import Message, User
+
+logger = logging.getLogger(__name__)
+
+MAIL_SUBJECT = "【オンライン相談】メッセージが届いています / You have a new message"
+MAIL_BODY = """\
+マイページのメッセージボックスに新しいメッセージが届いています。
+次のリンクからログインしてご確認ください。
+
+{url}
+
+このメールには、ミーティングIDやパスコードは記載していません。
+心当たりがない場合は、このメールを破棄してください。
+
+---
+A new message is waiting in your My Page mailbox. Please sign in to read it:
+
+{url}
+
+This e-mail never contains a meeting ID or a passcode.
+"""
+
+
+def post_message(
+    *,
+    user: User,
+    kind: str,
+    subject: str,
+    body: str,
+    key: str = "",
+    link: str = "",
+) -> Message | None:
+    """Put a message in the user's mailbox and tell them by e-mail that it is there.
+
+    With a `key`, the message is delivered at most once: a second call with the same key
+    returns None and sends nothing. The e-mail carries only a link, never the content.
+    """
+    if key and Message.objects.filter(user=user, key=key).exists():
+        return None
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                user=user, kind=kind, subject=subject, body=body, key=key, link=link
+            )
+    except IntegrityError:
+        if key:  # a concurrent delivery with the same key won
+            return None
+        raise
+    transaction.on_commit(lambda: send_message_notice(message_id=message.pk))
+    return message
+
+
+def send_message_notice(*, message_id: int) -> None:
+    message = Message.objects.select_related("user").get(pk=message_id)
+    url = settings.SITE_URL + reverse("message_detail", kwargs={"pk": message.pk})
+    try:
+        send_mail(
+            subject=MAIL_SUBJECT,
+            message=MAIL_BODY.format(url=url),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[message.user.email],
+        )
+    except Exception:
+        # The message is in the mailbox either way; a failed notice is logged, not raised.
+        logger.exception("could not send the new-message e-mail for message %s", message.pk)
+
+
+@transaction.atomic
+def mark_message_read(*, message: Message) -> Message:
+    if message.read_at is None:
+        message.read_at = timezone.now()
+        message.save(update_fields=["read_at"])
+    return message

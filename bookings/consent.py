@@ -1,0 +1,61 @@
+"""The re-consent gate: no booking, access code or immediate consultation without consent
+to the version of each of the office's terms documents that is in force now."""
+
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from terms.selectors import ConsentNeed, consent_needs
+
+from .models import Office
+
+
+def missing_consents(user, office: Office) -> list[ConsentNeed]:
+    return consent_needs(user, office.terms_documents.all())
+
+
+def has_current_consent(user, office: Office) -> bool:
+    return not missing_consents(user, office)
+
+
+def terms_url_for(office: Office, next_url: str) -> str:
+    return (
+        reverse("office_terms", kwargs={"slug": office.slug}) + "?" + urlencode({"next": next_url})
+    )
+
+
+def require_current_consent(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For views of one office (URL keyword `slug`): a signed-in user whose consent is missing
+    or older than the version in force goes to the terms page, and comes back afterwards."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, slug: str, *args: object, **kwargs: object) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        office = get_object_or_404(Office, slug=slug)
+        needs = missing_consents(request.user, office)
+        if needs:
+            if any(need.is_revision for need in needs):
+                messages.warning(
+                    request,
+                    _(
+                        "The terms of use have changed. Please read what changed and agree to "
+                        "the new version to go on."
+                    ),
+                )
+            else:
+                messages.info(request, _("Please read and agree to the terms of use to go on."))
+            next_url = (
+                request.get_full_path() if request.method == "GET" else office.get_absolute_url()
+            )
+            return redirect(terms_url_for(office, next_url))
+        return view(request, slug, *args, **kwargs)
+
+    return wrapper

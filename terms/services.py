@@ -1,0 +1,198 @@
+"""Every state change of terms and consents."""
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Message
+from accounts.services import post_message
+from portal.jobs import enqueue_on_commit
+
+from .errors import TermsError
+from .models import Consent, TermsDocument, TermsVersion
+
+USER_AGENT_MAX = 500
+
+
+@transaction.atomic
+def create_draft(
+    *, document: TermsDocument, created_by=None, text: str | None = None, change_summary: str = ""
+) -> TermsVersion:
+    """A new draft version, its text prefilled from the newest version of the document."""
+    document = TermsDocument.objects.select_for_update().get(pk=document.pk)
+    if document.versions.filter(published_at__isnull=True).exists():
+        raise TermsError(_("This document already has an unpublished draft. Edit that one."))
+    newest = document.versions.order_by("-number").first()
+    if text is None:
+        text = newest.text if newest else ""
+    if not text.strip():
+        raise TermsError(_("The text of the terms must not be empty."))
+    number = (document.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    return TermsVersion.objects.create(
+        document=document,
+        number=number,
+        text=text,
+        change_summary=change_summary,
+        created_by=created_by,
+    )
+
+
+@transaction.atomic
+def publish_version(
+    *,
+    version: TermsVersion,
+    effective_at: dt.datetime | None = None,
+    published_by=None,
+) -> TermsVersion:
+    """Publish a draft, in force from `effective_at` (now when not given, never in the past).
+
+    Users who agreed to an earlier version of the document are told by a background job
+    once the publication has committed.
+    """
+    # One publication of a document at a time: lock the document row.
+    TermsDocument.objects.select_for_update().get(pk=version.document_id)
+    version = TermsVersion.objects.get(pk=version.pk)
+    now = timezone.now()
+    effective_at = effective_at or now
+    if version.is_published:
+        raise TermsError(_("This version is already published and cannot change."))
+    if not version.text.strip():
+        raise TermsError(_("The text of the terms must not be empty."))
+    if effective_at < now - dt.timedelta(seconds=60):
+        raise TermsError(_("The effective time must be now or later, not in the past."))
+    effective_at = max(effective_at, now)
+    earlier = TermsVersion.objects.published().filter(document_id=version.document_id)
+    if earlier.exists() and not version.change_summary.strip():
+        raise TermsError(_("Write a summary of the changes: users are told what changes."))
+    latest_effective = earlier.aggregate(at=Max("effective_at"))["at"]
+    if latest_effective and effective_at <= latest_effective:
+        raise TermsError(
+            _("The effective time must be later than that of every published version.")
+        )
+    if earlier.filter(number__gt=version.number).exists():
+        raise TermsError(_("A later version of this document is already published."))
+    version.published_at = now
+    version.effective_at = effective_at
+    version.published_by = published_by
+    version.save()
+
+    from .tasks import notify_terms_revision  # tasks import services; keep the cycle local
+
+    enqueue_on_commit(notify_terms_revision, version.pk)
+    return version
+
+
+@transaction.atomic
+def record_consent(
+    *,
+    user,
+    version: TermsVersion,
+    method: str,
+    ip_address: str | None = None,
+    user_agent: str = "",
+) -> Consent:
+    """Record that `user` agreed to `version` (once; a second call returns the first)."""
+    if not version.is_published:
+        raise TermsError(_("Only published terms can be agreed to."))
+    if method not in Consent.Method.values:
+        raise TermsError(_("Unknown way of consenting."))
+    existing = Consent.objects.filter(user=user, version=version).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            return Consent.objects.create(
+                user=user,
+                version=version,
+                method=method,
+                ip_address=ip_address or None,
+                user_agent=(user_agent or "")[:USER_AGENT_MAX],
+            )
+    except IntegrityError:
+        return Consent.objects.get(user=user, version=version)
+
+
+REVISION_SUBJECT = "利用規約の改定のお知らせ（{title} 第{number}版）"
+REVISION_BODY = """\
+{title}を改定します。
+
+施行日時: {effective}
+改定の概要:
+{summary}
+
+新旧の違いは次のページで確認できます。
+{diff_url}
+
+施行後に予約・即時相談を利用する前に、新しい利用規約への同意をお願いします。
+
+---
+The terms of use "{title_en}" are revised (version {number}), effective {effective_en}.
+Summary of the changes:
+{summary_en}
+
+See what changes: {diff_url}
+Please agree to the new version before your next booking after it takes effect.
+"""
+
+
+def notify_revision(*, version_id: int) -> int:
+    """Tell every user who agreed to an earlier version that the terms change (K13).
+
+    Idempotent: each user gets one message per version, however often this runs.
+    Returns how many new messages were written.
+    """
+    from django.conf import settings
+
+    version = TermsVersion.objects.select_related("document").get(pk=version_id)
+    if not version.is_published:
+        return 0
+    document = version.document
+    office = document.offices.order_by("pk").first()
+    user_ids = (
+        Consent.objects.filter(version__document=document, version__number__lt=version.number)
+        .exclude(user__consents__version=version)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    diff_path = ""
+    if office is not None:
+        diff_path = (
+            reverse("office_terms_diff", kwargs={"slug": office.slug, "document": document.slug})
+            + f"?from={version.number - 1}&to={version.number}"
+        )
+    effective = timezone.localtime(version.effective_at)
+    from django.contrib.auth import get_user_model
+
+    sent = 0
+    for user in get_user_model().objects.filter(pk__in=list(user_ids)).iterator():
+        message = post_message(
+            user=user,
+            kind=Message.Kind.TERMS_REVISION,
+            subject=REVISION_SUBJECT.format(title=document.title, number=version.number),
+            body=REVISION_BODY.format(
+                title=document.title,
+                title_en=document.title_en or document.title,
+                number=version.number,
+                effective=f"{effective:%Y年%m月%d日 %H:%M}",
+                effective_en=f"{effective:%Y-%m-%d %H:%M} (Japan time)",
+                summary=version.change_summary,
+                summary_en=version.change_summary_en or version.change_summary,
+                diff_url=settings.SITE_URL + diff_path if diff_path else "",
+            ),
+            key=f"terms-revision:{version.pk}",
+            link=diff_path,
+        )
+        sent += message is not None
+    return sent
+
+
+def sweep_revision_notices(*, days: int = 14) -> int:
+    """Send the notices of versions published in the last `days` again (idempotent), so a
+    notice lost to a broker outage still arrives."""
+    since = timezone.now() - dt.timedelta(days=days)
+    versions = TermsVersion.objects.published().filter(published_at__gte=since, number__gt=1)
+    return sum(notify_revision(version_id=pk) for pk in versions.values_list("pk", flat=True))
