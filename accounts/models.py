@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
 
 
 class UserManager(BaseUserManager["User"]):
@@ -45,6 +46,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Unselect this instead of deleting accounts."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
+    suspension_reason = models.TextField(_("reason for suspension"), blank=True)
 
     objects = UserManager()
 
@@ -64,6 +67,60 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.email
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
+
+
+class Profile(models.Model):
+    """What an office needs to know about a person (K6(2), I4(1)): name and reading,
+    registered phone, where they live, job-seeker number, and the environment check."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="profile", verbose_name=_("user")
+    )
+    family_name = models.CharField(_("family name"), max_length=50, blank=True)
+    given_name = models.CharField(_("given name"), max_length=50, blank=True)
+    family_name_kana = models.CharField(_("family name (katakana)"), max_length=50, blank=True)
+    given_name_kana = models.CharField(_("given name (katakana)"), max_length=50, blank=True)
+    phone = PhoneNumberField(_("registered phone"), region="JP", blank=True)
+    phone_changed_at = models.DateTimeField(_("phone changed at"), null=True, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=7, blank=True)
+    municipality_code = models.CharField(_("municipality code"), max_length=5, blank=True)
+    municipality_name = models.CharField(_("municipality"), max_length=100, blank=True)
+    job_seeker_number = models.CharField(_("job-seeker number"), max_length=14, blank=True)
+    environment_confirmed_at = models.DateTimeField(
+        _("environment checklist confirmed at"), null=True, blank=True
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return self.full_name or str(self.user)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.family_name} {self.given_name}".strip()
+
+    @property
+    def full_name_kana(self) -> str:
+        return f"{self.family_name_kana} {self.given_name_kana}".strip()
+
+    @property
+    def is_complete(self) -> bool:
+        return all(
+            [
+                self.family_name,
+                self.given_name,
+                self.family_name_kana,
+                self.given_name_kana,
+                self.phone,
+            ]
+        )
 
 
 class Message(models.Model):

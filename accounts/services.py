@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Message, User
+from .models import Message, Profile, User
 
 logger = logging.getLogger(__name__)
 
@@ -81,3 +81,37 @@ def mark_message_read(*, message: Message) -> Message:
         message.read_at = timezone.now()
         message.save(update_fields=["read_at"])
     return message
+
+
+@transaction.atomic
+def update_profile(*, user: User, data: dict) -> Profile:
+    """Save the profile fields in `data` (already normalised by the form). A changed phone
+    number is stamped: an immediate consultation checks how recently it changed."""
+    profile, _created = Profile.objects.select_for_update().get_or_create(user=user)
+    fields = [
+        "family_name",
+        "given_name",
+        "family_name_kana",
+        "given_name_kana",
+        "phone",
+        "postal_code",
+        "municipality_code",
+        "municipality_name",
+        "job_seeker_number",
+    ]
+    old_phone = profile.phone
+    for name in fields:
+        if name in data:
+            setattr(profile, name, data[name])
+    if profile.phone != old_phone and old_phone:
+        profile.phone_changed_at = timezone.now()
+    profile.save()
+    return profile
+
+
+@transaction.atomic
+def confirm_environment(*, user: User) -> Profile:
+    profile, _created = Profile.objects.select_for_update().get_or_create(user=user)
+    profile.environment_confirmed_at = timezone.now()
+    profile.save(update_fields=["environment_confirmed_at", "updated_at"])
+    return profile

@@ -1,7 +1,47 @@
-from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
+import datetime as dt
 
-from .models import Counsellor, Office
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import services
+from .forms import ReasonForm
+from .models import (
+    Booking,
+    BookingEvent,
+    Counsellor,
+    IssuedAccount,
+    Office,
+    OfficeClosure,
+    Slot,
+    SlotTemplate,
+)
+
+
+def staff_office_ids(request: HttpRequest) -> list[int] | None:
+    """The offices a staff member works for; None means every office (superuser)."""
+    if request.user.is_superuser:
+        return None
+    counsellor = getattr(request.user, "counsellor", None)
+    return [counsellor.office_id] if counsellor else []
+
+
+class OfficeScopedAdmin(admin.ModelAdmin):
+    """Counsellors see the records of their own office only."""
+
+    office_path = "office"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        offices = staff_office_ids(request)
+        if offices is None:
+            return queryset
+        return queryset.filter(**{f"{self.office_path}__in": offices})
 
 
 class CounsellorInline(admin.TabularInline):
@@ -10,16 +50,24 @@ class CounsellorInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class ClosureInline(admin.TabularInline):
+    model = OfficeClosure
+    extra = 0
+
+
 @admin.register(Office)
 class OfficeAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "phone", "meeting_provider", "slot_mode")
     list_filter = ("kind", "meeting_provider")
     search_fields = ("name", "name_en", "slug")
     prepopulated_fields = {"slug": ("name_en",)}
-    inlines = [CounsellorInline]
+    filter_horizontal = ("terms_documents",)
+    inlines = [CounsellorInline, ClosureInline]
+    actions = ["generate_open_weeks"]
     fieldsets = (
         (None, {"fields": ("slug", "name", "name_en", "kind", "summary", "summary_en")}),
         (_("Contact"), {"fields": ("phone", "fax", "municipality_codes")}),
+        (_("Terms of use"), {"fields": ("terms_documents",)}),
         (
             _("Slot rules"),
             {
@@ -52,10 +100,230 @@ class OfficeAdmin(admin.ModelAdmin):
         ),
     )
 
+    @admin.action(description=gettext_lazy("Generate slots for the open weeks"))
+    def generate_open_weeks(self, request: HttpRequest, queryset: QuerySet) -> None:
+        today = timezone.localdate()
+        created = sum(
+            services.generate_slots(office=office, start=today, weeks=office.weeks_open)
+            for office in queryset
+        )
+        self.message_user(request, _("%(count)s slots were created.") % {"count": created})
+
 
 @admin.register(Counsellor)
-class CounsellorAdmin(admin.ModelAdmin):
+class CounsellorAdmin(OfficeScopedAdmin):
     list_display = ("display_name", "office", "user", "is_active")
     list_filter = ("office", "is_active")
     search_fields = ("display_name", "user__email")
+    autocomplete_fields = ["user"]
+
+
+@admin.register(SlotTemplate)
+class SlotTemplateAdmin(OfficeScopedAdmin):
+    list_display = ("office", "counsellor", "weekday", "start_time", "end_time", "kind", "capacity")
+    list_filter = ("office", "weekday", "kind")
+
+
+@admin.register(OfficeClosure)
+class OfficeClosureAdmin(OfficeScopedAdmin):
+    list_display = ("office", "start_date", "end_date", "every_year", "reason")
+    list_filter = ("office", "every_year")
+
+
+class StartsFilter(admin.SimpleListFilter):
+    title = gettext_lazy("date")
+    parameter_name = "when"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("today", gettext_lazy("Today")),
+            ("week", gettext_lazy("This week")),
+            ("upcoming", gettext_lazy("Upcoming")),
+        ]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+        field = "slot__starts_at" if queryset.model is Booking else "starts_at"
+        if self.value() == "today":
+            return queryset.filter(
+                **{f"{field}__gte": start, f"{field}__lt": start + dt.timedelta(days=1)}
+            )
+        if self.value() == "week":
+            monday = start - dt.timedelta(days=today.weekday())
+            return queryset.filter(
+                **{f"{field}__gte": monday, f"{field}__lt": monday + dt.timedelta(days=7)}
+            )
+        if self.value() == "upcoming":
+            return queryset.filter(**{f"{field}__gte": timezone.now()})
+        return queryset
+
+
+@admin.register(Slot)
+class SlotAdmin(OfficeScopedAdmin):
+    list_display = (
+        "starts_at",
+        "ends_at",
+        "office",
+        "counsellor",
+        "kind",
+        "capacity",
+        "cancelled_at",
+    )
+    list_filter = (StartsFilter, "office", "kind")
+    date_hierarchy = "starts_at"
+    list_select_related = ("office", "counsellor")
+
+
+class BookingEventInline(admin.TabularInline):
+    model = BookingEvent
+    fields = ("at", "action", "actor", "note")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class FollowUpForm(forms.Form):
+    slot = forms.ModelChoiceField(queryset=Slot.objects.none(), label=gettext_lazy("Slot"))
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=300)
+
+
+@admin.register(Booking)
+class BookingAdmin(OfficeScopedAdmin):
+    office_path = "slot__office"
+    list_display = (
+        "starts_at",
+        "office",
+        "status",
+        "full_name",
+        "full_name_kana",
+        "phone",
+        "interpreter_note",
+    )
+    list_filter = (StartsFilter, "status", "slot__office")
+    search_fields = ("full_name", "full_name_kana", "user__email", "job_seeker_number")
+    list_select_related = ("slot", "slot__office", "user")
+    ordering = ("slot__starts_at",)
+    inlines = [BookingEventInline]
+    actions = ["confirm", "decline", "cancel_on_behalf", "book_follow_up"]
+    readonly_fields = [f.name for f in Booking._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # bookings are made by people, or as follow-ups through the action
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description=gettext_lazy("starts at"), ordering="slot__starts_at")
+    def starts_at(self, obj: Booking) -> str:
+        return timezone.localtime(obj.slot.starts_at).strftime("%Y-%m-%d %H:%M")
+
+    @admin.display(description=gettext_lazy("office"))
+    def office(self, obj: Booking) -> str:
+        return obj.slot.office.name
+
+    def _each(self, request, queryset, action, **kwargs) -> None:
+        done = 0
+        for booking in queryset:
+            try:
+                action(booking=booking, actor=request.user, **kwargs)
+                done += 1
+            except services.BookingError as error:
+                self.message_user(request, f"{booking}: {error.message}", messages.ERROR)
+        if done:
+            self.message_user(request, _("%(count)s bookings updated.") % {"count": done})
+
+    @admin.action(description=gettext_lazy("Confirm the selected requests"))
+    def confirm(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._each(request, queryset, services.confirm_booking)
+
+    def _with_reason(self, request, queryset, title, callback) -> HttpResponse | None:
+        if "confirm" in request.POST:
+            form = ReasonForm(request.POST)
+            if form.is_valid():
+                callback(form.cleaned_data["reason"])
+                return None
+        else:
+            form = ReasonForm()
+        return TemplateResponse(
+            request,
+            "admin/bookings/reason.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "bookings": queryset,
+                "form": form,
+                "action": request.POST.get("action"),
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    @admin.action(description=gettext_lazy("Decline the selected requests…"))
+    def decline(self, request: HttpRequest, queryset: QuerySet):
+        return self._with_reason(
+            request,
+            queryset,
+            _("Decline requests"),
+            lambda reason: self._each(request, queryset, services.decline_booking, reason=reason),
+        )
+
+    @admin.action(description=gettext_lazy("Cancel on the person's behalf (they phoned)…"))
+    def cancel_on_behalf(self, request: HttpRequest, queryset: QuerySet):
+        return self._with_reason(
+            request,
+            queryset,
+            _("Cancel on the person's behalf"),
+            lambda reason: self._each(
+                request, queryset, services.cancel_booking, reason=reason, on_behalf=True
+            ),
+        )
+
+    @admin.action(description=gettext_lazy("Book a follow-up for this person…"))
+    def book_follow_up(self, request: HttpRequest, queryset: QuerySet):
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose exactly one booking."), messages.ERROR)
+            return None
+        booking = queryset.get()
+        office = booking.slot.office
+        free = Slot.objects.filter(
+            office=office, cancelled_at__isnull=True, starts_at__gt=timezone.now()
+        ).order_by("starts_at")[:200]
+        form = FollowUpForm(request.POST if "confirm" in request.POST else None)
+        form.fields["slot"].queryset = Slot.objects.filter(pk__in=[s.pk for s in free])
+        if "confirm" in request.POST and form.is_valid():
+            try:
+                services.book_follow_up(
+                    counsellor_user=request.user,
+                    user=booking.user,
+                    slot_id=form.cleaned_data["slot"].pk,
+                    note=form.cleaned_data["note"],
+                )
+            except services.BookingError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                self.message_user(request, _("The follow-up booking is confirmed."))
+            return None
+        return TemplateResponse(
+            request,
+            "admin/bookings/follow_up.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Book a follow-up for %(name)s") % {"name": booking.full_name},
+                "booking": booking,
+                "form": form,
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+
+@admin.register(IssuedAccount)
+class IssuedAccountAdmin(OfficeScopedAdmin):
+    list_display = ("user", "office", "consultation_id", "issued_at", "revoked_at")
+    list_filter = ("office",)
+    search_fields = ("user__email", "consultation_id")
     autocomplete_fields = ["user"]

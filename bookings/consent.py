@@ -31,9 +31,17 @@ def terms_url_for(office: Office, next_url: str) -> str:
     )
 
 
-def require_current_consent(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def require_current_consent(
+    view: Callable[..., HttpResponse] | None = None, *, first_consent_in_form: bool = False
+):
     """For views of one office (URL keyword `slug`): a signed-in user whose consent is missing
-    or older than the version in force goes to the terms page, and comes back afterwards."""
+    or older than the version in force goes to the terms page, and comes back afterwards.
+
+    With `first_consent_in_form`, a user who never agreed is let through: the view's form
+    records applying as consent (deemed consent). A revision still sends them to the terms.
+    """
+    if view is None:
+        return lambda v: require_current_consent(v, first_consent_in_form=first_consent_in_form)
 
     @wraps(view)
     def wrapper(request: HttpRequest, slug: str, *args: object, **kwargs: object) -> HttpResponse:
@@ -41,6 +49,8 @@ def require_current_consent(view: Callable[..., HttpResponse]) -> Callable[..., 
             return redirect_to_login(request.get_full_path())
         office = get_object_or_404(Office, slug=slug)
         needs = missing_consents(request.user, office)
+        if first_consent_in_form:
+            needs = [need for need in needs if need.is_revision]
         if needs:
             if any(need.is_revision for need in needs):
                 messages.warning(

@@ -13,10 +13,13 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils import timezone
 
+from accounts.models import Profile
 from terms.models import Consent, TermsDocument, TermsVersion
 
-from .models import Counsellor, Office
+from . import services
+from .models import Counsellor, IssuedAccount, Office, OfficeClosure, SessionKind, SlotTemplate
 
 User = get_user_model()
 
@@ -182,9 +185,121 @@ def _ensure_terms(office: Office) -> None:
                 )
 
 
+WEEKDAYS = range(5)
+
+
+def _ensure_templates(office: Office, counsellor: Counsellor) -> None:
+    """Weekly templates from the office's slot rules (K: fixed times; I: a 10:00–16:00
+    window, with a seminar on Wednesday afternoons; T: times the centre sets)."""
+    if office.slot_templates.exists():
+        return
+    templates = []
+    for weekday in WEEKDAYS:
+        if office.slot_mode == Office.SlotMode.WINDOW:
+            window_end = office.window_end
+            if office.slug == "itami" and weekday == 2:
+                window_end = dt.time(14, 0)
+                templates.append(
+                    SlotTemplate(
+                        office=office,
+                        counsellor=counsellor,
+                        weekday=weekday,
+                        start_time=dt.time(14, 30),
+                        kind=SessionKind.SESSION,
+                        capacity=5,
+                        title="オンライン就職セミナー（応募書類の書き方）",
+                        title_en="Online seminar: writing your application documents",
+                    )
+                )
+            templates.append(
+                SlotTemplate(
+                    office=office,
+                    counsellor=counsellor,
+                    weekday=weekday,
+                    start_time=office.window_start,
+                    end_time=window_end,
+                )
+            )
+        else:
+            for start in office.start_times:
+                templates.append(
+                    SlotTemplate(
+                        office=office,
+                        counsellor=counsellor,
+                        weekday=weekday,
+                        start_time=dt.time.fromisoformat(start),
+                    )
+                )
+    SlotTemplate.objects.bulk_create(templates)
+
+
+def _ensure_closure(office: Office) -> None:
+    OfficeClosure.objects.get_or_create(
+        office=office,
+        every_year=True,
+        start_date=dt.date(2000, 12, 29),
+        end_date=dt.date(2001, 1, 3),
+        defaults={"reason": "年末年始（12月29日〜1月3日）"},
+    )
+
+
+DEMO_CITIZENS = [
+    # (e-mail, office slug, role, profile, issued consultation ID)
+    (
+        "citizen@example.jp",
+        "tomakomai",
+        "job seeker, Tomakomai (agreed to terms v1; v2 is now in force)",
+        {
+            "family_name": "苫小牧",
+            "given_name": "花子",
+            "family_name_kana": "トマコマイ",
+            "given_name_kana": "ハナコ",
+            "postal_code": "0530000",
+            "municipality_code": "01213",
+            "municipality_name": "北海道苫小牧市",
+            "job_seeker_number": "01234-5678901",
+        },
+        None,
+    ),
+    (
+        "itami.jobseeker@example.jp",
+        "itami",
+        "job seeker, Itami (empty profile)",
+        {},
+        None,
+    ),
+    (
+        "tachikawa.parent@example.jp",
+        "tachikawa",
+        "parent, Tachikawa (account issued by the centre)",
+        {
+            "family_name": "立川",
+            "given_name": "一郎",
+            "family_name_kana": "タチカワ",
+            "given_name_kana": "イチロウ",
+            "postal_code": "1900000",
+            "municipality_code": "13202",
+            "municipality_name": "東京都立川市",
+        },
+        "T-000101",
+    ),
+]
+
+
 COUNSELLOR_PERMISSIONS = [
     ("bookings", "view_office"),
     ("bookings", "view_counsellor"),
+    ("bookings", "view_slot"),
+    ("bookings", "add_slot"),
+    ("bookings", "change_slot"),
+    ("bookings", "view_slottemplate"),
+    ("bookings", "add_slottemplate"),
+    ("bookings", "change_slottemplate"),
+    ("bookings", "view_officeclosure"),
+    ("bookings", "view_booking"),
+    ("bookings", "change_booking"),
+    ("bookings", "view_issuedaccount"),
+    ("terms", "view_consent"),
 ]
 
 
@@ -232,12 +347,30 @@ def load_demo() -> list[DemoSignIn]:
         user, created = _ensure_user(email, is_staff=True)
         if created:
             user.groups.add(group)
-        Counsellor.objects.get_or_create(
+        counsellor, _ = Counsellor.objects.get_or_create(
             user=user, defaults={"office": office, "display_name": f"{office.name} 相談員"}
         )
+        _ensure_templates(office, counsellor)
+        _ensure_closure(office)
+        services.generate_slots(office=office, start=timezone.localdate(), weeks=office.weeks_open)
         sign_ins.append(DemoSignIn(f"counsellor, {office.name_en}", email, DEMO_PASSWORD))
 
-    citizen, _ = _ensure_user("citizen@example.jp")
+    for email, slug, role, profile_fields, consultation_id in DEMO_CITIZENS:
+        user, created = _ensure_user(email)
+        profile, _ = Profile.objects.get_or_create(user=user)
+        if created:
+            for name, value in profile_fields.items():
+                setattr(profile, name, value)
+            profile.save()
+        if consultation_id:
+            IssuedAccount.objects.get_or_create(
+                office=Office.objects.get(slug=slug),
+                user=user,
+                revoked_at=None,
+                defaults={"consultation_id": consultation_id},
+            )
+        sign_ins.append(DemoSignIn(role, email, DEMO_PASSWORD))
+    citizen = User.objects.get(email="citizen@example.jp")
     # The demo citizen agreed to Tomakomai's first version; version 2 is now in force, so
     # signing in shows the re-consent flow at once.
     Consent.objects.get_or_create(
@@ -250,5 +383,4 @@ def load_demo() -> list[DemoSignIn]:
             "user_agent": "demo",
         },
     )
-    sign_ins.append(DemoSignIn("citizen (job seeker)", citizen.email, DEMO_PASSWORD))
     return sign_ins

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.normalize import normalize_job_seeker_number, to_katakana
 from terms.models import TermsVersion
 
 
@@ -32,3 +33,66 @@ class DiffForm(forms.Form):
         choices = [(n, _("Version %(number)s") % {"number": n}) for n in numbers]
         self.fields["from_number"].choices = choices
         self.fields["to_number"].choices = choices
+
+
+class BookingForm(forms.Form):
+    full_name = forms.CharField(label=_("Name"), max_length=101)
+    full_name_kana = forms.CharField(label=_("Name (katakana)"), max_length=101)
+    job_seeker_number = forms.CharField(
+        label=_("Job-seeker number (求職番号)"),
+        max_length=20,
+        required=False,
+        help_text=_("5 digits, a hyphen and 4 to 8 digits, for example 01234-5678901."),
+    )
+    interpreter_attending = forms.BooleanField(
+        label=_("An interpreter or an assistant will attend with me."), required=False
+    )
+    interpreter_note = forms.CharField(
+        label=_("About the interpreter or assistant"),
+        max_length=300,
+        required=False,
+        help_text=_("For example: a Portuguese interpreter; a sign-language interpreter."),
+    )
+
+    def __init__(self, *args, office, terms_to_accept=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.office = office
+        self.terms_to_accept = list(terms_to_accept)
+        if office.requires_job_seeker_number:
+            self.fields["job_seeker_number"].required = True
+        for version in self.terms_to_accept:
+            self.fields[f"agree_{version.pk}"] = forms.BooleanField(
+                label=_("I agree to “%(title)s”, version %(number)s (applying counts as consent).")
+                % {"title": version.document.display_title, "number": version.number},
+                error_messages={"required": _("Tick the box to show that you agree.")},
+            )
+
+    def clean_full_name(self) -> str:
+        return " ".join(self.cleaned_data["full_name"].split())
+
+    def clean_full_name_kana(self) -> str:
+        parts = self.cleaned_data["full_name_kana"].replace("　", " ").split()
+        return " ".join(to_katakana(part) for part in parts) if parts else to_katakana("")
+
+    def clean_job_seeker_number(self) -> str:
+        value = self.cleaned_data["job_seeker_number"].strip()
+        return normalize_job_seeker_number(value) if value else ""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("interpreter_attending") and not (data.get("interpreter_note") or "").strip():
+            self.add_error(
+                "interpreter_note",
+                _("Tell the office who will attend, so that it can prepare."),
+            )
+        return data
+
+    @property
+    def acknowledged_versions(self) -> set[int]:
+        return {v.pk for v in self.terms_to_accept if self.cleaned_data.get(f"agree_{v.pk}")}
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 3})
+    )

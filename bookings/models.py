@@ -1,6 +1,10 @@
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
@@ -136,3 +140,275 @@ class Counsellor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.office})"
+
+
+class IssuedAccount(models.Model):
+    """An account an office issued to a person (T10): only these may book where the office
+    takes bookings from issued accounts only. Holds the consultation ID (面接・相談ID)."""
+
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="issued_accounts", verbose_name=_("office")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="issued_accounts",
+        verbose_name=_("user"),
+    )
+    consultation_id = models.CharField(_("consultation ID"), max_length=20)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("issued account")
+        verbose_name_plural = _("issued accounts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "user"],
+                condition=Q(revoked_at__isnull=True),
+                name="issued_account_one_active_per_office",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.office})"
+
+
+class OfficeClosure(models.Model):
+    """Days an office is closed (e.g. 12/29–1/3 every year); no slots are generated."""
+
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, related_name="closures", verbose_name=_("office")
+    )
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+    every_year = models.BooleanField(
+        _("every year"), default=False, help_text=_("Repeat on the same dates every year.")
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["office", "start_date"]
+        verbose_name = _("office closure")
+        verbose_name_plural = _("office closures")
+
+    def __str__(self) -> str:
+        return f"{self.office}: {self.start_date}–{self.end_date}"
+
+    def covers(self, day: dt.date) -> bool:
+        if not self.every_year:
+            return self.start_date <= day <= self.end_date
+        start = (self.start_date.month, self.start_date.day)
+        end = (self.end_date.month, self.end_date.day)
+        key = (day.month, day.day)
+        if start <= end:
+            return start <= key <= end
+        return key >= start or key <= end  # spans the new year, e.g. 12/29–1/3
+
+
+class SessionKind(models.TextChoices):
+    CONSULTATION = "consultation", _("Individual consultation")
+    SESSION = "session", _("Seminar or tour (several participants)")
+
+
+class SlotTemplate(models.Model):
+    """A weekly pattern a counsellor publishes slots from: one start time, or a window
+    (start–end) cut into slots of the office's length."""
+
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, related_name="slot_templates", verbose_name=_("office")
+    )
+    counsellor = models.ForeignKey(
+        Counsellor,
+        on_delete=models.CASCADE,
+        related_name="slot_templates",
+        verbose_name=_("counsellor"),
+    )
+    weekday = models.PositiveSmallIntegerField(
+        _("weekday"), help_text=_("0 = Monday … 4 = Friday.")
+    )
+    start_time = models.TimeField(_("start time"))
+    end_time = models.TimeField(
+        _("end of window"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for a single slot at the start time."),
+    )
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=SessionKind.choices, default=SessionKind.CONSULTATION
+    )
+    capacity = models.PositiveSmallIntegerField(_("capacity"), default=1)
+    title = models.CharField(_("title (Japanese)"), max_length=200, blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["office", "weekday", "start_time"]
+        verbose_name = _("weekly slot template")
+        verbose_name_plural = _("weekly slot templates")
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="slot_template_weekday"),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="slot_template_capacity"),
+            models.CheckConstraint(
+                condition=Q(end_time__isnull=True) | Q(end_time__gt=models.F("start_time")),
+                name="slot_template_window_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.counsellor} {self.weekday} {self.start_time:%H:%M}"
+
+
+class Slot(models.Model):
+    """One bookable time (予約枠) of one counsellor.
+
+    PostgreSQL refuses two overlapping open slots of one counsellor (an exclusion
+    constraint added in migration 0004); every database refuses start >= end.
+    """
+
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, related_name="slots", verbose_name=_("office")
+    )
+    counsellor = models.ForeignKey(
+        Counsellor, on_delete=models.PROTECT, related_name="slots", verbose_name=_("counsellor")
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=SessionKind.choices, default=SessionKind.CONSULTATION
+    )
+    capacity = models.PositiveSmallIntegerField(_("capacity"), default=1)
+    title = models.CharField(_("title (Japanese)"), max_length=200, blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "counsellor"]
+        verbose_name = _("slot")
+        verbose_name_plural = _("slots")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_at__lt=models.F("ends_at")), name="slot_starts_before_it_ends"
+            ),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="slot_capacity_positive"),
+            models.UniqueConstraint(fields=["counsellor", "starts_at"], name="slot_once_per_start"),
+        ]
+        indexes = [models.Index(fields=["office", "starts_at"], name="slot_office_start")]
+
+    def __str__(self) -> str:
+        local = timezone.localtime(self.starts_at)
+        return f"{self.office} {local:%Y-%m-%d %H:%M}"
+
+    @property
+    def display_title(self) -> str:
+        if get_language() == "en" and self.title_en:
+            return self.title_en
+        return self.title
+
+
+class Booking(models.Model):
+    """A person's booking of a seat in a slot: a request, then confirmed (or declined,
+    cancelled, marked a no-show). The database allows one active booking per seat and per
+    person in a slot; on PostgreSQL a trigger also keeps the seat within the capacity."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DECLINED = "declined", _("Declined")
+        CANCELLED = "cancelled", _("Cancelled")
+        NO_SHOW = "no_show", _("No-show cancellation")
+        COMPLETED = "completed", _("Held")
+
+    ACTIVE = (Status.REQUESTED, Status.CONFIRMED)
+
+    slot = models.ForeignKey(
+        Slot, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("slot")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="bookings",
+        verbose_name=_("user"),
+    )
+    seat = models.PositiveSmallIntegerField(_("seat"), default=1)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.REQUESTED
+    )
+    full_name = models.CharField(_("name"), max_length=101)
+    full_name_kana = models.CharField(_("name (katakana)"), max_length=101)
+    job_seeker_number = models.CharField(_("job-seeker number"), max_length=14, blank=True)
+    phone = PhoneNumberField(_("registered phone"), region="JP")
+    interpreter_attending = models.BooleanField(
+        _("an interpreter or assistant attends"), default=False
+    )
+    interpreter_note = models.CharField(
+        _("note on the interpreter or assistant"), max_length=300, blank=True
+    )
+    created_at = models.DateTimeField(_("applied at"), default=timezone.now)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("booked by (staff)"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["slot__starts_at"]
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slot", "seat"],
+                condition=Q(status__in=["requested", "confirmed"]),
+                name="booking_one_active_per_seat",
+            ),
+            models.UniqueConstraint(
+                fields=["slot", "user"],
+                condition=Q(status__in=["requested", "confirmed"]),
+                name="booking_one_active_per_person_and_slot",
+            ),
+            models.CheckConstraint(condition=Q(seat__gte=1), name="booking_seat_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "status"], name="booking_user_status"),
+            models.Index(fields=["status", "slot"], name="booking_status_slot"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} — {self.slot}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+
+class BookingEvent(models.Model):
+    """The audit trail of a booking: who did what, when, and why."""
+
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, related_name="events", verbose_name=_("booking")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    action = models.CharField(_("action"), max_length=40)
+    note = models.TextField(_("note"), blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("booking event")
+        verbose_name_plural = _("booking events")
+
+    def __str__(self) -> str:
+        return f"{self.booking_id} {self.action}"

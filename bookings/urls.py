@@ -5,6 +5,9 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("me/", views.my_page, name="my_page"),
+    path("me/bookings/<int:pk>/", views.booking_detail, name="booking_detail"),
+    path("me/bookings/<int:pk>/cancel/", views.booking_cancel, name="booking_cancel"),
+    path("offices/<slug:slug>/book/<int:slot_id>/", views.book, name="book"),
     path("offices/<slug:slug>/", views.office_detail, name="office_detail"),
     path("offices/<slug:slug>/terms/", views.office_terms, name="office_terms"),
     path("offices/<slug:slug>/terms/consent/", views.consent, name="office_terms_consent"),

@@ -1,10 +1,13 @@
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from terms import selectors as terms_selectors
 from terms import services as terms_services
@@ -12,9 +15,10 @@ from terms.errors import TermsError
 from terms.models import Consent, TermsDocument, TermsVersion
 from terms.rendering import line_diff, render_markdown
 
-from .consent import missing_consents
-from .forms import ConsentForm, DiffForm
-from .models import Office
+from . import eligibility, selectors, services
+from .consent import missing_consents, require_current_consent
+from .forms import BookingForm, ConsentForm, DiffForm
+from .models import Booking, Office, Slot
 
 
 def _safe_next(request: HttpRequest, candidate: str | None) -> str | None:
@@ -34,9 +38,45 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "bookings/home.html", {"offices": offices})
 
 
+def _week_start(request: HttpRequest, office: Office, now) -> dt.date:
+    """The Monday of the week to show: from ?week=YYYY-MM-DD, kept within the open weeks."""
+    first = timezone.localtime(selectors.first_bookable_moment(office, now)).date()
+    first_monday = first - dt.timedelta(days=first.weekday())
+    last_monday = first_monday + dt.timedelta(weeks=max(office.weeks_open - 1, 0))
+    try:
+        asked = dt.date.fromisoformat(request.GET.get("week", ""))
+    except ValueError:
+        return first_monday
+    monday = asked - dt.timedelta(days=asked.weekday())
+    return min(max(monday, first_monday), last_monday)
+
+
 def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
     office = get_object_or_404(Office, slug=slug)
-    return render(request, "bookings/office_detail.html", {"office": office})
+    now = timezone.now()
+    monday = _week_start(request, office, now)
+    start = timezone.make_aware(dt.datetime.combine(monday, dt.time.min))
+    slots = list(selectors.free_slots(office, start, start + dt.timedelta(weeks=1), now))
+    first = timezone.localtime(selectors.first_bookable_moment(office, now)).date()
+    first_monday = first - dt.timedelta(days=first.weekday())
+    context = {
+        "office": office,
+        "days": selectors.slots_by_day(slots),
+        "monday": monday,
+        "sunday": monday + dt.timedelta(days=6),
+        "previous_week": monday - dt.timedelta(weeks=1) if monday > first_monday else None,
+        "next_week": (
+            monday + dt.timedelta(weeks=1)
+            if monday < first_monday + dt.timedelta(weeks=max(office.weeks_open - 1, 0))
+            else None
+        ),
+    }
+    if request.user.is_authenticated:
+        context["refusals"] = eligibility.refusals(request.user, office, now=now)
+        context["consent_needs"] = missing_consents(request.user, office)
+    if request.htmx:
+        return render(request, "bookings/office_detail.html#slots", context)
+    return render(request, "bookings/office_detail.html", context)
 
 
 def _office_document(office: Office, document_slug: str) -> TermsDocument:
@@ -186,4 +226,92 @@ def my_page(request: HttpRequest) -> HttpResponse:
         {"office": e["office"], "consents": list(e["documents"].values())}
         for e in sorted(by_office.values(), key=lambda e: e["office"].pk)
     ]
-    return render(request, "bookings/my_page.html", {"consent_offices": offices})
+    upcoming, past = selectors.bookings_of(request.user)
+    return render(
+        request,
+        "bookings/my_page.html",
+        {"consent_offices": offices, "upcoming": upcoming, "past": past},
+    )
+
+
+@login_required
+@require_current_consent(first_consent_in_form=True)
+@require_http_methods(["GET", "POST"])
+def book(request: HttpRequest, slug: str, slot_id: int) -> HttpResponse:
+    office = get_object_or_404(Office, slug=slug)
+    slot = get_object_or_404(Slot, pk=slot_id)
+    profile = eligibility.profile_of(request.user)
+    refusals = eligibility.refusals(request.user, office)
+    if refusals:
+        for refusal in refusals:
+            messages.error(request, refusal.reason)
+        return redirect(office)
+    terms_to_accept = [need.version for need in missing_consents(request.user, office)]
+    if request.method == "POST":
+        form = BookingForm(request.POST, office=office, terms_to_accept=terms_to_accept)
+        if form.is_valid():
+            try:
+                booking = services.create_booking(
+                    user=request.user,
+                    office=office,
+                    slot_id=slot.pk,
+                    full_name=form.cleaned_data["full_name"],
+                    full_name_kana=form.cleaned_data["full_name_kana"],
+                    job_seeker_number=form.cleaned_data["job_seeker_number"],
+                    phone=profile.phone,
+                    interpreter_attending=form.cleaned_data["interpreter_attending"],
+                    interpreter_note=form.cleaned_data["interpreter_note"],
+                    acknowledged_versions=form.acknowledged_versions,
+                    ip_address=_client_ip(request),
+                    user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                )
+            except services.BookingError as error:
+                messages.error(request, error.message)
+                return redirect(office)
+            if booking.status == Booking.Status.CONFIRMED:
+                messages.success(request, _("Your booking is confirmed."))
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Your request was sent. A counsellor will confirm it; you will get a "
+                        "message in your mailbox."
+                    ),
+                )
+            return redirect("booking_detail", pk=booking.pk)
+    else:
+        form = BookingForm(
+            office=office,
+            terms_to_accept=terms_to_accept,
+            initial={
+                "full_name": profile.full_name,
+                "full_name_kana": profile.full_name_kana,
+                "job_seeker_number": profile.job_seeker_number,
+            },
+        )
+    return render(
+        request,
+        "bookings/book.html",
+        {"office": office, "slot": slot, "form": form, "profile": profile},
+    )
+
+
+@login_required
+def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = get_object_or_404(request.user.bookings.select_related("slot", "slot__office"), pk=pk)
+    return render(request, "bookings/booking_detail.html", {"booking": booking})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = get_object_or_404(request.user.bookings.select_related("slot", "slot__office"), pk=pk)
+    if request.method == "POST":
+        try:
+            services.cancel_booking(booking=booking, actor=request.user)
+        except services.BookingError as error:
+            messages.error(request, error.message)
+            return redirect("booking_detail", pk=booking.pk)
+        messages.success(request, _("Your booking was cancelled."))
+        return redirect("my_page")
+    return render(request, "bookings/booking_cancel.html", {"booking": booking})

@@ -7,6 +7,7 @@ a developer's machine; a value that cannot be parsed stops the process at start.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -306,6 +307,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "portal.tasks.record_heartbeat", "schedule": 60.0},
+    "generate-open-slots": {
+        "task": "bookings.tasks.generate_open_slots",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "terms-revision-notices": {
         "task": "terms.tasks.sweep_terms_revision_notices",
         "schedule": 15 * 60.0,

@@ -116,8 +116,17 @@ class TermsVersionAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj)
 
     def get_readonly_fields(self, request: HttpRequest, obj: TermsVersion | None = None):
-        frozen = ["document", "number", "text_sha256", "created_by", "published_at",
-                  "published_by", "effective_at", "preview", "diff_with_previous"]  # fmt: skip
+        frozen = [
+            "document",
+            "number",
+            "text_sha256",
+            "created_by",
+            "published_at",
+            "published_by",
+            "effective_at",
+            "preview",
+            "diff_with_previous",
+        ]
         if obj is not None and obj.is_published:
             return [*frozen, "text", "change_summary", "change_summary_en"]
         return frozen

@@ -10,4 +10,4 @@ class Command(BaseCommand):
         sign_ins = load_demo()
         self.stdout.write(self.style.SUCCESS("Demo data is loaded. Demo sign-ins:"))
         for sign_in in sign_ins:
-            self.stdout.write(f"  {sign_in.role:<50} {sign_in.email:<36} {sign_in.password}")
+            self.stdout.write(f"  {sign_in.role:<66} {sign_in.email:<34} {sign_in.password}")

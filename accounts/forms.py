@@ -1,0 +1,135 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.phonenumber import to_python
+
+from .normalize import (
+    municipalities_for_postal_code,
+    normalize_job_seeker_number,
+    normalize_phone,
+    normalize_postal_code,
+    to_katakana,
+)
+
+
+def clean_japanese_phone(value: str):
+    number = to_python(normalize_phone(value), region="JP")
+    if number is None or not number.is_valid() or number.country_code != 81:
+        raise ValidationError(
+            _("Enter a Japanese phone number, for example 090-1234-5678."), code="phone"
+        )
+    return number
+
+
+class ProfileForm(forms.Form):
+    family_name = forms.CharField(label=_("Family name"), max_length=50)
+    given_name = forms.CharField(label=_("Given name"), max_length=50)
+    family_name_kana = forms.CharField(
+        label=_("Family name (katakana)"), max_length=50, help_text=_("Hiragana is converted.")
+    )
+    given_name_kana = forms.CharField(label=_("Given name (katakana)"), max_length=50)
+    phone = forms.CharField(
+        label=_("Registered phone"),
+        max_length=30,
+        help_text=_("The number the office calls you back on."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    postal_code = forms.CharField(
+        label=_("Postal code"),
+        max_length=12,
+        required=False,
+        help_text=_("7 digits, for example 053-0000. Used to check the office's area."),
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+    )
+    municipality_code = forms.ChoiceField(
+        label=_("Municipality"), required=False, widget=forms.RadioSelect
+    )
+    job_seeker_number = forms.CharField(
+        label=_("Job-seeker number (求職番号)"),
+        max_length=20,
+        required=False,
+        help_text=_("5 digits, a hyphen and 4 to 8 digits, for example 01234-5678901."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.municipalities = []
+        self.needs_municipality_choice = False
+
+    def clean_family_name_kana(self) -> str:
+        return to_katakana(self.cleaned_data["family_name_kana"])
+
+    def clean_given_name_kana(self) -> str:
+        return to_katakana(self.cleaned_data["given_name_kana"])
+
+    def clean_phone(self):
+        return clean_japanese_phone(self.cleaned_data["phone"])
+
+    def clean_job_seeker_number(self) -> str:
+        value = self.cleaned_data["job_seeker_number"].strip()
+        return normalize_job_seeker_number(value) if value else ""
+
+    def clean_postal_code(self) -> str:
+        value = self.cleaned_data["postal_code"].strip()
+        if not value:
+            return ""
+        code = normalize_postal_code(value)
+        self.municipalities = municipalities_for_postal_code(code)
+        if not self.municipalities:
+            raise ValidationError(
+                _("No address in Japan has this postal code. Please check it."), code="unknown"
+            )
+        return code
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("postal_code") or not self.municipalities:
+            data["municipality_code"] = ""
+            data["municipality_name"] = ""
+            return data
+        by_code = {m.code: m for m in self.municipalities}
+        self.fields["municipality_code"].choices = [(m.code, m.name) for m in self.municipalities]
+        if len(by_code) == 1:
+            chosen = self.municipalities[0]
+        else:
+            chosen = by_code.get(self.data.get("municipality_code", ""))
+            if chosen is None:
+                self.needs_municipality_choice = True
+                self.add_error(
+                    "municipality_code",
+                    ValidationError(
+                        _("This postal code covers several municipalities: choose yours."),
+                        code="choose",
+                    ),
+                )
+                return data
+        data["municipality_code"] = chosen.code
+        data["municipality_name"] = chosen.name
+        return data
+
+
+class EnvironmentForm(forms.Form):
+    """The environment checklist of K5 / I3, confirmed before the first booking."""
+
+    supported_os = forms.BooleanField(
+        label=_(
+            "My device's operating system is still supported and has the latest security updates."
+        )
+    )
+    firewall = forms.BooleanField(label=_("The firewall of my device is on."))
+    no_file_sharing = forms.BooleanField(
+        label=_("No file-sharing software (such as Winny or Share) is installed.")
+    )
+    antivirus = forms.BooleanField(
+        label=_("Antivirus software is installed and its definitions are up to date.")
+    )
+    no_untrusted_wifi = forms.BooleanField(
+        label=_("I will not use free Wi-Fi whose safety I cannot check.")
+    )
+    camera = forms.BooleanField(label=_("My device has a working camera and microphone."))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.error_messages["required"] = _("Please confirm this point.")

@@ -1,0 +1,380 @@
+"""Every state change of slots and bookings. Keyword-only arguments, one transaction each."""
+
+import datetime as dt
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Message
+from accounts.services import post_message
+from terms import services as terms_services
+from terms.models import Consent
+from terms.selectors import consent_needs
+
+from . import calendar, eligibility
+from .models import Booking, BookingEvent, Office, Slot, SlotTemplate
+
+logger = logging.getLogger(__name__)
+
+
+class BookingError(Exception):
+    """A refused booking action, with a translated message for the person."""
+
+    def __init__(self, message: str, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def log_event(*, booking: Booking, action: str, actor=None, note: str = "") -> BookingEvent:
+    return BookingEvent.objects.create(booking=booking, action=action, actor=actor, note=note)
+
+
+# --- slots ---------------------------------------------------------------------------------
+
+
+def _template_starts(template: SlotTemplate, office: Office) -> list[dt.time]:
+    if template.end_time is None:
+        return [template.start_time]
+    starts, length = [], dt.timedelta(minutes=office.slot_minutes)
+    cursor = dt.datetime.combine(dt.date.min, template.start_time)
+    end = dt.datetime.combine(dt.date.min, template.end_time)
+    while cursor + length <= end:
+        starts.append(cursor.time())
+        cursor += length
+    return starts
+
+
+def generate_slots(*, office: Office, start: dt.date, weeks: int) -> int:
+    """Create the slots of the office's weekly templates for `weeks` weeks from `start`.
+
+    Weekends, Japanese public holidays and the office's closures are skipped. Running it
+    again creates nothing new (an existing or overlapping slot is left alone). Returns how
+    many slots were created.
+    """
+    closures = list(office.closures.all())
+    templates = list(office.slot_templates.filter(is_active=True).select_related("counsellor"))
+    length = dt.timedelta(minutes=office.slot_minutes)
+    candidates = []
+    for offset in range(weeks * 7):
+        day = start + dt.timedelta(days=offset)
+        if not calendar.is_open_day(office, day, closures):
+            continue
+        for template in templates:
+            if template.weekday != day.weekday() or not template.counsellor.is_active:
+                continue
+            for start_time in _template_starts(template, office):
+                starts_at = timezone.make_aware(dt.datetime.combine(day, start_time))
+                candidates.append(
+                    Slot(
+                        office=office,
+                        counsellor=template.counsellor,
+                        starts_at=starts_at,
+                        ends_at=starts_at + length,
+                        kind=template.kind,
+                        capacity=template.capacity,
+                        title=template.title,
+                        title_en=template.title_en,
+                    )
+                )
+    if not candidates:
+        return 0
+    existing = set(
+        Slot.objects.filter(
+            office=office,
+            starts_at__gte=min(s.starts_at for s in candidates),
+            starts_at__lte=max(s.starts_at for s in candidates),
+        ).values_list("counsellor_id", "starts_at")
+    )
+    new = [s for s in candidates if (s.counsellor_id, s.starts_at) not in existing]
+    with transaction.atomic():
+        # ignore_conflicts: a slot made meanwhile (or overlapping one, on PostgreSQL) wins.
+        Slot.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def generate_open_slots(*, today: dt.date | None = None) -> int:
+    """Keep every office's slots open `weeks_open` weeks ahead (the daily beat job)."""
+    today = today or timezone.localdate()
+    return sum(
+        generate_slots(office=office, start=today, weeks=office.weeks_open)
+        for office in Office.objects.all()
+    )
+
+
+# --- bookings -------------------------------------------------------------------------------
+
+
+def _check_slot_is_bookable(slot: Slot, office: Office, now: dt.datetime) -> None:
+    if slot.office_id != office.pk:
+        raise BookingError(_("This slot does not belong to this office."), "other_office")
+    if slot.cancelled_at is not None:
+        raise BookingError(_("This slot has been cancelled. Please choose another."), "cancelled")
+    if now >= calendar.booking_deadline(office, slot.starts_at):
+        raise BookingError(
+            _("Booking for this slot has closed (bookings close at the end of the day before)."),
+            "closed",
+        )
+
+
+def _consent_for_booking(*, user, office: Office, acknowledged: set[int], ip, user_agent) -> None:
+    """Applying counts as consent (K前文, I相談前文): record it as such for the versions in
+    force the user acknowledged in the form. A user who agreed to an older version must read
+    the changes first, and nobody books without consent to the version in force."""
+    for need in consent_needs(user, office.terms_documents.all()):
+        if need.is_revision:
+            raise BookingError(
+                _("The terms of use have changed. Please read the changes and agree first."),
+                "terms_revised",
+            )
+        if need.version.pk not in acknowledged:
+            raise BookingError(
+                _("Please agree to the terms of use in force to apply."), "terms_missing"
+            )
+        terms_services.record_consent(
+            user=user,
+            version=need.version,
+            method=Consent.Method.DEEMED_BY_BOOKING,
+            ip_address=ip,
+            user_agent=user_agent,
+        )
+
+
+def _take_seat(slot: Slot) -> int:
+    taken = set(
+        Booking.objects.filter(slot=slot, status__in=Booking.ACTIVE).values_list("seat", flat=True)
+    )
+    for seat in range(1, slot.capacity + 1):
+        if seat not in taken:
+            return seat
+    raise BookingError(_("This slot has just been taken. Please choose another."), "taken")
+
+
+@transaction.atomic
+def create_booking(
+    *,
+    user,
+    office: Office,
+    slot_id: int,
+    full_name: str,
+    full_name_kana: str,
+    job_seeker_number: str,
+    phone,
+    interpreter_attending: bool = False,
+    interpreter_note: str = "",
+    acknowledged_versions: set[int] | None = None,
+    ip_address: str | None = None,
+    user_agent: str = "",
+    now: dt.datetime | None = None,
+) -> Booking:
+    """Apply for a slot. Confirmed at once, or a request for offices whose counsellor
+    decides. Refused with a BookingError (and nothing written) when any rule fails."""
+    now = now or timezone.now()
+    # Lock the slot row: bookings of one slot are taken one after the other. The unique
+    # constraints on (slot, seat) and (slot, user) remain the guard of last resort.
+    slot = Slot.objects.select_for_update().filter(pk=slot_id).first()
+    if slot is None:
+        raise BookingError(_("This slot does not exist. Please choose another."), "missing")
+    _check_slot_is_bookable(slot, office, now)
+    refused = eligibility.refusals(user, office, now=now)
+    if refused:
+        raise BookingError(refused[0].reason, refused[0].code)
+    if Booking.objects.filter(slot=slot, user=user, status__in=Booking.ACTIVE).exists():
+        raise BookingError(_("You have already booked this slot."), "duplicate")
+    _consent_for_booking(
+        user=user,
+        office=office,
+        acknowledged=acknowledged_versions or set(),
+        ip=ip_address,
+        user_agent=user_agent,
+    )
+    seat = _take_seat(slot)
+    try:
+        with transaction.atomic():
+            booking = Booking.objects.create(
+                slot=slot,
+                user=user,
+                seat=seat,
+                status=Booking.Status.REQUESTED,
+                full_name=full_name,
+                full_name_kana=full_name_kana,
+                job_seeker_number=job_seeker_number,
+                phone=phone,
+                interpreter_attending=interpreter_attending,
+                interpreter_note=interpreter_note if interpreter_attending else "",
+                created_at=now,
+            )
+    except IntegrityError:
+        raise BookingError(
+            _("This slot has just been taken. Please choose another."), "taken"
+        ) from None
+    log_event(booking=booking, action="requested", actor=user)
+    if office.requires_counsellor_confirmation:
+        _tell_request_received(booking)
+    else:
+        confirm_booking(booking=booking, actor=None, now=now)
+    return booking
+
+
+def _when(booking: Booking) -> str:
+    local = timezone.localtime(booking.slot.starts_at)
+    weekdays = "月火水木金土日"
+    return f"{local:%Y年%m月%d日}（{weekdays[local.weekday()]}）{local:%H:%M}〜{timezone.localtime(booking.slot.ends_at):%H:%M}"  # noqa: E501
+
+
+def _tell_request_received(booking: Booking) -> None:
+    office = booking.slot.office
+    post_message(
+        user=booking.user,
+        kind=Message.Kind.BOOKING_REQUESTED,
+        subject=f"予約申込みを受け付けました（{office.name}）",
+        body=(
+            f"{office.name}へのオンライン相談の予約申込みを受け付けました。\n\n"
+            f"希望日時: {_when(booking)}\n\n"
+            "相談員が確認して、予約を確定します。確定すると、アクセスコード（ミーティングID・"
+            "パスコード）をこのメッセージボックスにお送りします。\n"
+            f"2営業日以内に連絡がない場合は、{office.phone.as_national} までお電話ください。\n\n"
+            "Your booking request was received. A counsellor will confirm it; the access code "
+            "will then arrive in this mailbox."
+        ),
+        key=f"booking-requested:{booking.pk}",
+    )
+
+
+@transaction.atomic
+def confirm_booking(*, booking: Booking, actor=None, now: dt.datetime | None = None) -> Booking:
+    """The one place where a booking becomes confirmed (the room job hooks in here)."""
+    booking = Booking.objects.select_for_update().select_related("slot__office").get(pk=booking.pk)
+    if booking.status == Booking.Status.CONFIRMED:
+        return booking
+    if booking.status != Booking.Status.REQUESTED:
+        raise BookingError(_("Only a requested booking can be confirmed."), "state")
+    booking.status = Booking.Status.CONFIRMED
+    booking.confirmed_at = now or timezone.now()
+    booking.save(update_fields=["status", "confirmed_at"])
+    log_event(booking=booking, action="confirmed", actor=actor)
+    office = booking.slot.office
+    post_message(
+        user=booking.user,
+        kind=Message.Kind.BOOKING_CONFIRMED,
+        subject=f"予約が確定しました（{office.name}）",
+        body=(
+            f"{office.name}のオンライン相談の予約が確定しました。\n\n"
+            f"日時: {_when(booking)}\n\n"
+            "アクセスコード（ミーティングID・パスコード）は、準備ができしだい別のメッセージで"
+            "お送りします。相談の録画・録音は禁止です。\n\n"
+            "Your booking is confirmed. The access code follows in a separate message."
+        ),
+        key=f"booking-confirmed:{booking.pk}",
+    )
+    return booking
+
+
+@transaction.atomic
+def decline_booking(*, booking: Booking, actor, reason: str) -> Booking:
+    booking = Booking.objects.select_for_update().select_related("slot__office").get(pk=booking.pk)
+    if booking.status != Booking.Status.REQUESTED:
+        raise BookingError(_("Only a requested booking can be declined."), "state")
+    if not reason.strip():
+        raise BookingError(_("Give a reason: the person is told why."), "reason")
+    booking.status = Booking.Status.DECLINED
+    booking.cancelled_at = timezone.now()
+    booking.cancel_reason = reason
+    booking.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+    log_event(booking=booking, action="declined", actor=actor, note=reason)
+    office = booking.slot.office
+    post_message(
+        user=booking.user,
+        kind=Message.Kind.BOOKING_CANCELLED,
+        subject=f"予約申込みについて（{office.name}）",
+        body=(
+            f"{_when(booking)}の予約申込みは、お受けできませんでした。\n理由: {reason}\n\n"
+            f"ご不明な点は {office.phone.as_national} までお電話ください。"
+        ),
+        key=f"booking-declined:{booking.pk}",
+    )
+    return booking
+
+
+@transaction.atomic
+def cancel_booking(
+    *, booking: Booking, actor, reason: str = "", on_behalf: bool = False, now=None
+) -> Booking:
+    """Cancel up to the start: by the person, or by staff when the person phones."""
+    now = now or timezone.now()
+    booking = Booking.objects.select_for_update().select_related("slot__office").get(pk=booking.pk)
+    if booking.status not in Booking.ACTIVE:
+        raise BookingError(_("This booking is no longer open."), "state")
+    if not on_behalf and now >= booking.slot.starts_at:
+        raise BookingError(
+            _(
+                "The consultation has started; it can no longer be cancelled here. Please phone "
+                "the office."
+            ),
+            "started",
+        )
+    if on_behalf and not reason.strip():
+        raise BookingError(_("Give a reason for cancelling on the person's behalf."), "reason")
+    booking.status = Booking.Status.CANCELLED
+    booking.cancelled_at = now
+    booking.cancel_reason = reason
+    booking.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+    log_event(
+        booking=booking,
+        action="cancelled_by_staff" if on_behalf else "cancelled",
+        actor=actor,
+        note=reason,
+    )
+    office = booking.slot.office
+    post_message(
+        user=booking.user,
+        kind=Message.Kind.BOOKING_CANCELLED,
+        subject=f"予約をキャンセルしました（{office.name}）",
+        body=(
+            f"{_when(booking)}の予約をキャンセルしました。"
+            + (f"\n理由: {reason}" if reason else "")
+            + "\n\nYour booking was cancelled."
+        ),
+        key=f"booking-cancelled:{booking.pk}",
+    )
+    return booking
+
+
+@transaction.atomic
+def book_follow_up(*, counsellor_user, user, slot_id: int, note: str = "") -> Booking:
+    """A second or later booking made by the counsellor during a consultation (K6(2)(4)):
+    confirmed at once. The person's profile gives the details; their consent is on record."""
+    slot = Slot.objects.select_for_update().select_related("office").filter(pk=slot_id).first()
+    if slot is None:
+        raise BookingError(_("This slot does not exist. Please choose another."), "missing")
+    if slot.cancelled_at is not None or slot.starts_at <= timezone.now():
+        raise BookingError(_("Choose a slot in the future that is not cancelled."), "closed")
+    if user.is_suspended:
+        raise BookingError(_("This person's use is suspended."), "suspended")
+    if not Consent.objects.filter(user=user, version__document__offices=slot.office).exists():
+        raise BookingError(_("This person has no consent on record for this office."), "terms")
+    profile = eligibility.profile_of(user)
+    if not profile.phone:
+        raise BookingError(_("This person's profile has no registered phone."), "profile")
+    seat = _take_seat(slot)
+    try:
+        with transaction.atomic():
+            booking = Booking.objects.create(
+                slot=slot,
+                user=user,
+                seat=seat,
+                status=Booking.Status.REQUESTED,
+                full_name=profile.full_name or user.email,
+                full_name_kana=profile.full_name_kana,
+                job_seeker_number=profile.job_seeker_number,
+                phone=profile.phone,
+                booked_by=counsellor_user,
+            )
+    except IntegrityError:
+        raise BookingError(
+            _("This slot has just been taken. Please choose another."), "taken"
+        ) from None
+    log_event(booking=booking, action="follow_up_booked", actor=counsellor_user, note=note)
+    return confirm_booking(booking=booking, actor=counsellor_user)
