@@ -214,7 +214,7 @@ def create_booking(
     if office.requires_counsellor_confirmation:
         _tell_request_received(booking)
     else:
-        confirm_booking(booking=booking, actor=None, now=now)
+        booking = confirm_booking(booking=booking, actor=None, now=now)
     return booking
 
 

@@ -54,3 +54,60 @@ def publish_historical(
         published_at=effective_at - dt.timedelta(days=1),
         effective_at=effective_at,
     )
+
+
+def make_counsellor(office: Office, email: str | None = None):
+    from django.contrib.auth import get_user_model
+
+    from bookings.models import Counsellor
+
+    n = next(_seq)
+    user = get_user_model().objects.create_user(
+        email=email or f"counsellor{n}@example.jp", password="counsellor-pass-1", is_staff=True
+    )
+    return Counsellor.objects.create(user=user, office=office, display_name=f"相談員{n}")
+
+
+def jst(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> dt.datetime:
+    import zoneinfo
+
+    return dt.datetime(y, mo, d, h, mi, s, tzinfo=zoneinfo.ZoneInfo("Asia/Tokyo"))
+
+
+def make_slot(office: Office, counsellor, starts_at: dt.datetime, *, capacity: int = 1, minutes=30):
+    from bookings.models import Slot
+
+    return Slot.objects.create(
+        office=office,
+        counsellor=counsellor,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(minutes=minutes),
+        capacity=capacity,
+    )
+
+
+def make_eligible(user, office: Office, *, consent: bool = True):
+    """Give `user` everything `office` asks for: a complete profile in its area, a
+    job-seeker number, the environment check, and consent to the terms in force."""
+    from accounts.models import Profile
+    from terms.models import Consent
+    from terms.selectors import version_in_force
+
+    profile, _ = Profile.objects.get_or_create(user=user)
+    profile.family_name, profile.given_name = "山田", "花子"
+    profile.family_name_kana, profile.given_name_kana = "ヤマダ", "ハナコ"
+    profile.phone = "090-1234-5678"
+    profile.postal_code = "0530000"
+    profile.municipality_code = (office.municipality_codes or ["01213"])[0]
+    profile.municipality_name = "北海道苫小牧市"
+    profile.job_seeker_number = "01234-5678901"
+    profile.environment_confirmed_at = timezone.now()
+    profile.save()
+    if consent:
+        for document in office.terms_documents.all():
+            version = version_in_force(document)
+            if version:
+                Consent.objects.get_or_create(
+                    user=user, version=version, defaults={"method": Consent.Method.EXPLICIT}
+                )
+    return user
