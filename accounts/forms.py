@@ -41,7 +41,9 @@ class ProfileForm(forms.Form):
         help_text=_("7 digits, for example 053-0000. Used to check the office's area."),
         widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
     )
-    municipality_code = forms.ChoiceField(
+    # Asked only when the postal code spans several municipalities; the choices are those
+    # of the code (set in clean()), checked there too.
+    municipality_code = forms.CharField(
         label=_("Municipality"), required=False, widget=forms.RadioSelect
     )
     job_seeker_number = forms.CharField(
@@ -89,7 +91,9 @@ class ProfileForm(forms.Form):
             data["municipality_name"] = ""
             return data
         by_code = {m.code: m for m in self.municipalities}
-        self.fields["municipality_code"].choices = [(m.code, m.name) for m in self.municipalities]
+        self.fields["municipality_code"].widget.choices = [
+            (m.code, m.name) for m in self.municipalities
+        ]
         if len(by_code) == 1:
             chosen = self.municipalities[0]
         else:

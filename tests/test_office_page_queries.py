@@ -1,0 +1,68 @@
+"""The office page costs the same few queries whether 1 or 8 weeks of slots exist."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from bookings import services
+from bookings.models import SlotTemplate
+from tests.factories import (
+    jst,
+    make_counsellor,
+    make_document,
+    make_eligible,
+    make_office,
+    publish_historical,
+)
+
+pytestmark = pytest.mark.django_db
+MAX_QUERIES = 12
+
+
+def office_with_weeks(weeks: int, slug: str):
+    office = make_office(slug=slug, municipality_codes=["01213"], weeks_open=8)
+    publish_historical(make_document(office), "## 第1条\n\n規約です。\n")
+    counsellor = make_counsellor(office)
+    SlotTemplate.objects.bulk_create(
+        SlotTemplate(
+            office=office,
+            counsellor=counsellor,
+            weekday=weekday,
+            start_time=dt.time(10, 0),
+            end_time=dt.time(16, 0),
+        )
+        for weekday in range(5)
+    )
+    services.generate_slots(office=office, start=dt.date(2026, 11, 24), weeks=weeks)
+    return office
+
+
+def queries_for(client, path: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+@time_machine.travel(jst(2026, 11, 24, 9, 0))
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_the_office_page_query_count_does_not_grow_with_the_weeks(
+    client, make_user, django_assert_max_num_queries, signed_in
+):
+    one = office_with_weeks(1, "one-week")
+    eight = office_with_weeks(8, "eight-weeks")
+    if signed_in:
+        user = make_eligible(make_user(), one)
+        make_eligible(user, eight)
+        client.force_login(user)
+    client.get("/offices/one-week/")  # warm the session and caches
+    counts = {}
+    for office in (one, eight):
+        for week in ("", "?week=2026-12-07"):
+            path = f"/offices/{office.slug}/{week}"
+            with django_assert_max_num_queries(MAX_QUERIES):
+                counts[(office.slug, week)] = queries_for(client, path)
+    assert counts[("one-week", "")] == counts[("eight-weeks", "")]
+    assert counts[("eight-weeks", "")] == counts[("eight-weeks", "?week=2026-12-07")]
