@@ -107,7 +107,9 @@ def generate_open_slots(*, today: dt.date | None = None) -> int:
 # --- bookings -------------------------------------------------------------------------------
 
 
-def _check_slot_is_bookable(slot: Slot, office: Office, now: dt.datetime) -> None:
+def check_slot_is_bookable(*, slot: Slot, office: Office, now: dt.datetime | None = None) -> None:
+    """Refuse a slot of another office, a cancelled slot, or one whose booking has closed."""
+    now = now or timezone.now()
     if slot.office_id != office.pk:
         raise BookingError(_("This slot does not belong to this office."), "other_office")
     if slot.cancelled_at is not None:
@@ -177,7 +179,7 @@ def create_booking(
     slot = Slot.objects.select_for_update().filter(pk=slot_id).first()
     if slot is None:
         raise BookingError(_("This slot does not exist. Please choose another."), "missing")
-    _check_slot_is_bookable(slot, office, now)
+    check_slot_is_bookable(slot=slot, office=office, now=now)
     refused = eligibility.refusals(user, office, now=now)
     if refused:
         raise BookingError(refused[0].reason, refused[0].code)

@@ -1,9 +1,11 @@
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -39,16 +41,23 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _week_start(request: HttpRequest, office: Office, now) -> dt.date:
-    """The Monday of the week to show: from ?week=YYYY-MM-DD, kept within the open weeks."""
-    first = timezone.localtime(selectors.first_bookable_moment(office, now)).date()
-    first_monday = first - dt.timedelta(days=first.weekday())
+    """The Monday of the week to show: ?week=YYYY-MM-DD kept within the open weeks, or by
+    default the week of the first free slot (so the page never opens on an empty week)."""
+    first_monday = _monday(timezone.localtime(selectors.first_bookable_moment(office, now)))
     last_monday = first_monday + dt.timedelta(weeks=max(office.weeks_open - 1, 0))
     try:
-        asked = dt.date.fromisoformat(request.GET.get("week", ""))
+        asked = _monday(dt.date.fromisoformat(request.GET.get("week", "")))
     except ValueError:
-        return first_monday
-    monday = asked - dt.timedelta(days=asked.weekday())
-    return min(max(monday, first_monday), last_monday)
+        first_free = selectors.free_slots(
+            office, now, now + dt.timedelta(weeks=office.weeks_open + 1), now
+        ).first()
+        asked = _monday(timezone.localtime(first_free.starts_at)) if first_free else first_monday
+    return min(max(asked, first_monday), last_monday)
+
+
+def _monday(day: dt.date | dt.datetime) -> dt.date:
+    day = day.date() if isinstance(day, dt.datetime) else day
+    return day - dt.timedelta(days=day.weekday())
 
 
 def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -57,8 +66,7 @@ def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
     monday = _week_start(request, office, now)
     start = timezone.make_aware(dt.datetime.combine(monday, dt.time.min))
     slots = list(selectors.free_slots(office, start, start + dt.timedelta(weeks=1), now))
-    first = timezone.localtime(selectors.first_bookable_moment(office, now)).date()
-    first_monday = first - dt.timedelta(days=first.weekday())
+    first_monday = _monday(timezone.localtime(selectors.first_bookable_moment(office, now)))
     context = {
         "office": office,
         "days": selectors.slots_by_day(slots),
@@ -180,7 +188,8 @@ def consent(request: HttpRequest, slug: str) -> HttpResponse:
     form = ConsentForm(request.POST, versions=agreeable)
     next_url = _safe_next(request, request.POST.get("next"))
     back = redirect(
-        f"{office.get_absolute_url()}terms/" + (f"?next={next_url}" if next_url else "")
+        reverse("office_terms", kwargs={"slug": office.slug})
+        + (f"?{urlencode({'next': next_url})}" if next_url else "")
     )
     if not form.is_valid():
         for errors in form.errors.values():
@@ -240,6 +249,11 @@ def my_page(request: HttpRequest) -> HttpResponse:
 def book(request: HttpRequest, slug: str, slot_id: int) -> HttpResponse:
     office = get_object_or_404(Office, slug=slug)
     slot = get_object_or_404(Slot, pk=slot_id)
+    try:
+        services.check_slot_is_bookable(slot=slot, office=office)
+    except services.BookingError as error:
+        messages.error(request, error.message)
+        return redirect(office)
     profile = eligibility.profile_of(request.user)
     refusals = eligibility.refusals(request.user, office)
     if refusals:

@@ -379,6 +379,12 @@ def test_week_switch_swaps_the_slot_list_with_htmx_and_works_without_javascript(
     )
     assert page.evaluate("() => window.__sameDocument === true")
     assert path_of(page.url) == office_path
+    # Keyboard users stay oriented: focus moves to the new week, which is announced.
+    page.wait_for_function(
+        "() => document.activeElement && "
+        "document.activeElement.classList.contains('date-switch__current')"
+    )
+    assert page.locator("#slots-status").inner_text() == page.locator(CURRENT_WEEK).inner_text()
     second_week = page.locator(CURRENT_WEEK).inner_text()
     assert page.locator("#slots").inner_html() != first_slots
     assert page.locator("#slots").count() == 1
