@@ -149,6 +149,12 @@ class Message(models.Model):
     body = models.TextField(_("body"))
     link = models.CharField(_("link"), max_length=500, blank=True)
     key = models.CharField(_("idempotency key"), max_length=200, blank=True)
+    attachment = models.CharField(
+        _("attachment"),
+        max_length=100,
+        blank=True,
+        help_text=_("Something shown with the message, e.g. an access code (room:<id>)."),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 

@@ -39,6 +39,7 @@ def post_message(
     body: str,
     key: str = "",
     link: str = "",
+    attachment: str = "",
 ) -> Message | None:
     """Put a message in the user's mailbox and tell them by e-mail that it is there.
 
@@ -50,7 +51,13 @@ def post_message(
     try:
         with transaction.atomic():
             message = Message.objects.create(
-                user=user, kind=kind, subject=subject, body=body, key=key, link=link
+                user=user,
+                kind=kind,
+                subject=subject,
+                body=body,
+                key=key,
+                link=link,
+                attachment=attachment,
             )
     except IntegrityError:
         if key:  # a concurrent delivery with the same key won

@@ -6,7 +6,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from . import services
+from . import mailbox, services
 from .forms import EnvironmentForm, ProfileForm
 from .models import Profile
 
@@ -22,7 +22,11 @@ def message_list(request: HttpRequest) -> HttpResponse:
 def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
     message = get_object_or_404(request.user.messages, pk=pk)
     services.mark_message_read(message=message)
-    response = render(request, "accounts/message_detail.html", {"message": message})
+    response = render(
+        request,
+        "accounts/message_detail.html",
+        {"message": message, "attachment": mailbox.render_attachment(message, request)},
+    )
     response["Cache-Control"] = "no-store"
     return response
 

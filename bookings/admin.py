@@ -9,7 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import services
+from portal import crypto
+
+from . import rooms, selectors, services
 from .forms import ReasonForm
 from .models import (
     Booking,
@@ -18,6 +20,7 @@ from .models import (
     IssuedAccount,
     Office,
     OfficeClosure,
+    Room,
     Slot,
     SlotTemplate,
 )
@@ -110,8 +113,39 @@ class OfficeAdmin(admin.ModelAdmin):
         self.message_user(request, _("%(count)s slots were created.") % {"count": created})
 
 
+class CounsellorForm(forms.ModelForm):
+    fixed_passcode = forms.CharField(
+        label=gettext_lazy("fixed room: passcode"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=gettext_lazy("Stored encrypted. Leave empty to keep the current one."),
+    )
+
+    class Meta:
+        model = Counsellor
+        fields = [
+            "user",
+            "office",
+            "display_name",
+            "is_active",
+            "fixed_meeting_id",
+            "fixed_join_url",
+        ]
+
+    def save(self, commit: bool = True):
+        counsellor = super().save(commit=False)
+        if self.cleaned_data.get("fixed_passcode"):
+            counsellor.fixed_passcode_encrypted = crypto.encrypt(
+                self.cleaned_data["fixed_passcode"]
+            )
+        if commit:
+            counsellor.save()
+        return counsellor
+
+
 @admin.register(Counsellor)
 class CounsellorAdmin(OfficeScopedAdmin):
+    form = CounsellorForm
     list_display = ("display_name", "office", "user", "is_active")
     list_filter = ("office", "is_active")
     search_fields = ("display_name", "user__email")
@@ -186,6 +220,38 @@ class BookingEventInline(admin.TabularInline):
         return False
 
 
+class OverdueFilter(admin.SimpleListFilter):
+    """Requests still unconfirmed after 2 business days (K6(3)): the person may phone."""
+
+    title = gettext_lazy("unanswered requests")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", gettext_lazy("No answer after 2 business days"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(pk__in=[b.pk for b in rooms.overdue_requests()])
+        return queryset
+
+
+class RoomInline(admin.TabularInline):
+    model = Room
+    fields = ("provider", "meeting_id", "passcode", "join_url", "created_at", "invalidated_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=gettext_lazy("passcode"))
+    def passcode(self, obj: Room) -> str:
+        if obj.invalidated_at is not None or not obj.booking.is_active:
+            return "—"
+        return crypto.decrypt(obj.passcode_encrypted)
+
+
 class FollowUpForm(forms.Form):
     slot = forms.ModelChoiceField(queryset=Slot.objects.none(), label=gettext_lazy("Slot"))
     note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=300)
@@ -203,12 +269,12 @@ class BookingAdmin(OfficeScopedAdmin):
         "phone",
         "interpreter_note",
     )
-    list_filter = (StartsFilter, "status", "slot__office")
+    list_filter = (StartsFilter, "status", "slot__office", OverdueFilter)
     search_fields = ("full_name", "full_name_kana", "user__email", "job_seeker_number")
     list_select_related = ("slot", "slot__office", "user")
     ordering = ("slot__starts_at",)
-    inlines = [BookingEventInline]
-    actions = ["confirm", "decline", "cancel_on_behalf", "book_follow_up"]
+    inlines = [RoomInline, BookingEventInline]
+    actions = ["confirm", "decline", "cancel_on_behalf", "book_follow_up", "move"]
     readonly_fields = [f.name for f in Booking._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -315,6 +381,46 @@ class BookingAdmin(OfficeScopedAdmin):
                 "title": _("Book a follow-up for %(name)s") % {"name": booking.full_name},
                 "booking": booking,
                 "form": form,
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    @admin.action(description=gettext_lazy("Move to another slot…"))
+    def move(self, request: HttpRequest, queryset: QuerySet):
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose exactly one booking."), messages.ERROR)
+            return None
+        booking = queryset.get()
+        form = FollowUpForm(request.POST if "confirm" in request.POST else None)
+        form.fields["slot"].queryset = selectors.free_slots(
+            booking.slot.office,
+            timezone.now(),
+            timezone.now() + dt.timedelta(weeks=12),
+            timezone.now(),
+        )
+        if "confirm" in request.POST and form.is_valid():
+            try:
+                services.move_booking(
+                    booking=booking,
+                    slot_id=form.cleaned_data["slot"].pk,
+                    actor=request.user,
+                    reason=form.cleaned_data["note"],
+                )
+            except services.BookingError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                self.message_user(request, _("The booking was moved."))
+            return None
+        return TemplateResponse(
+            request,
+            "admin/bookings/follow_up.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Move the booking of %(name)s") % {"name": booking.full_name},
+                "booking": booking,
+                "form": form,
+                "action": "move",
                 "opts": self.model._meta,
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             },

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class BookingsConfig(AppConfig):
     name = "bookings"
     verbose_name = _("Offices and bookings")
+
+    def ready(self) -> None:
+        from accounts import mailbox
+
+        from .attachments import render_room
+
+        mailbox.register("room", render_room)

@@ -132,6 +132,12 @@ class Counsellor(models.Model):
     )
     display_name = models.CharField(_("display name"), max_length=100)
     is_active = models.BooleanField(_("active"), default=True)
+    # The counsellor's own room, for offices whose provider is "fixed" (e.g. Tele Office).
+    fixed_meeting_id = models.CharField(_("fixed room: meeting ID"), max_length=100, blank=True)
+    fixed_passcode_encrypted = models.TextField(
+        _("fixed room: passcode (encrypted)"), blank=True, editable=False
+    )
+    fixed_join_url = models.URLField(_("fixed room: join link"), blank=True)
 
     class Meta:
         ordering = ["office", "display_name"]
@@ -356,6 +362,7 @@ class Booking(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancel_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    joined_at = models.DateTimeField(_("joined at"), null=True, blank=True)
 
     class Meta:
         ordering = ["slot__starts_at"]
@@ -412,3 +419,35 @@ class BookingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.booking_id} {self.action}"
+
+
+class Room(models.Model):
+    """The meeting room of a booking: at most one valid room per booking (a retried or
+    duplicated job finds it and creates nothing). The passcode is encrypted at rest."""
+
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, related_name="rooms", verbose_name=_("booking")
+    )
+    provider = models.CharField(_("provider"), max_length=20)
+    meeting_id = models.CharField(_("meeting ID"), max_length=100)
+    passcode_encrypted = models.TextField(_("passcode (encrypted)"), editable=False)
+    join_url = models.URLField(_("join link"), max_length=500)
+    external_id = models.CharField(_("provider's ID"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    invalidated_at = models.DateTimeField(_("invalidated at"), null=True, blank=True)
+    provider_deleted_at = models.DateTimeField(_("deleted at the provider"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking"],
+                condition=Q(invalidated_at__isnull=True),
+                name="room_one_valid_per_booking",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.meeting_id}"

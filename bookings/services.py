@@ -9,11 +9,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Message
 from accounts.services import post_message
+from portal.jobs import enqueue_on_commit
 from terms import services as terms_services
 from terms.models import Consent
 from terms.selectors import consent_needs
 
-from . import calendar, eligibility
+from . import calendar, eligibility, rooms
 from .models import Booking, BookingEvent, Office, Slot, SlotTemplate
 
 logger = logging.getLogger(__name__)
@@ -271,6 +272,9 @@ def confirm_booking(*, booking: Booking, actor=None, now: dt.datetime | None = N
         ),
         key=f"booking-confirmed:{booking.pk}",
     )
+    from .tasks import issue_room_task  # the room job reacts to every confirmation
+
+    enqueue_on_commit(issue_room_task, booking.pk)
     return booking
 
 
@@ -323,6 +327,7 @@ def cancel_booking(
     booking.cancelled_at = now
     booking.cancel_reason = reason
     booking.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+    rooms.invalidate_rooms(booking=booking)
     log_event(
         booking=booking,
         action="cancelled_by_staff" if on_behalf else "cancelled",
@@ -380,3 +385,60 @@ def book_follow_up(*, counsellor_user, user, slot_id: int, note: str = "") -> Bo
         ) from None
     log_event(booking=booking, action="follow_up_booked", actor=counsellor_user, note=note)
     return confirm_booking(booking=booking, actor=counsellor_user)
+
+
+@transaction.atomic
+def move_booking(*, booking: Booking, slot_id: int, actor, reason: str = "") -> Booking:
+    """Move an open booking to another slot of the same office (staff, at the person's
+    request): the old room stops working, a new one is issued, the person is told."""
+    booking = Booking.objects.select_for_update().select_related("slot__office").get(pk=booking.pk)
+    if booking.status not in Booking.ACTIVE:
+        raise BookingError(_("This booking is no longer open."), "state")
+    slot = Slot.objects.select_for_update().filter(pk=slot_id).first()
+    if slot is None:
+        raise BookingError(_("This slot does not exist. Please choose another."), "missing")
+    if slot.office_id != booking.slot.office_id:
+        raise BookingError(_("This slot does not belong to this office."), "other_office")
+    if slot.cancelled_at is not None or slot.starts_at <= timezone.now():
+        raise BookingError(_("Choose a slot in the future that is not cancelled."), "closed")
+    old_when = _when(booking)
+    booking.slot = slot
+    booking.seat = _take_seat(slot)
+    try:
+        with transaction.atomic():
+            booking.save(update_fields=["slot", "seat"])
+    except IntegrityError:
+        raise BookingError(
+            _("This slot has just been taken. Please choose another."), "taken"
+        ) from None
+    rooms.invalidate_rooms(booking=booking)
+    log_event(booking=booking, action="moved", actor=actor, note=f"{old_when} → {reason}")
+    office = booking.slot.office
+    post_message(
+        user=booking.user,
+        kind=Message.Kind.BOOKING_MOVED,
+        subject=f"予約の日時を変更しました（{office.name}）",
+        body=(
+            f"予約の日時を変更しました。\n変更前: {old_when}\n変更後: {_when(booking)}\n\n"
+            "以前のアクセスコードは使えなくなりました。新しいアクセスコードを別のメッセージで"
+            "お送りします。\n\nYour booking was moved; a new access code follows."
+        ),
+        key=f"booking-moved:{booking.pk}:{slot.pk}",
+    )
+    if booking.status == Booking.Status.CONFIRMED:
+        from .tasks import issue_room_task
+
+        enqueue_on_commit(issue_room_task, booking.pk)
+    return booking
+
+
+@transaction.atomic
+def record_join(*, booking: Booking, now: dt.datetime | None = None) -> Booking:
+    """The person opened the meeting from My Page: the first time is what counts."""
+    updated = Booking.objects.filter(pk=booking.pk, joined_at__isnull=True).update(
+        joined_at=now or timezone.now()
+    )
+    if updated:
+        log_event(booking=booking, action="joined", actor=booking.user)
+    booking.refresh_from_db(fields=["joined_at"])
+    return booking

@@ -3,12 +3,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from terms import selectors as terms_selectors
@@ -17,7 +18,7 @@ from terms.errors import TermsError
 from terms.models import Consent, TermsDocument, TermsVersion
 from terms.rendering import line_diff, render_markdown
 
-from . import eligibility, selectors, services
+from . import eligibility, ics, rooms, selectors, services
 from .consent import missing_consents, require_current_consent
 from .forms import BookingForm, ConsentForm, DiffForm
 from .models import Booking, Office, Slot
@@ -310,10 +311,44 @@ def book(request: HttpRequest, slug: str, slot_id: int) -> HttpResponse:
     )
 
 
+@never_cache
 @login_required
 def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     booking = get_object_or_404(request.user.bookings.select_related("slot", "slot__office"), pk=pk)
-    return render(request, "bookings/booking_detail.html", {"booking": booking})
+    context = {
+        "booking": booking,
+        "code": rooms.access_code_for(booking=booking, user=request.user),
+    }
+    if booking.status == Booking.Status.REQUESTED:
+        context["answer_by"] = rooms.answer_by(booking)
+    response = render(request, "bookings/booking_detail.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def booking_join(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record that the person joined, then open the meeting (its link is never cached)."""
+    booking = get_object_or_404(request.user.bookings.select_related("slot__office"), pk=pk)
+    code = rooms.access_code_for(booking=booking, user=request.user)
+    if not isinstance(code, rooms.AccessCode) or not code.join_url:
+        messages.error(request, _("The meeting cannot be joined now."))
+        return redirect("booking_detail", pk=booking.pk)
+    services.record_join(booking=booking)
+    response = HttpResponseRedirect(code.join_url)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def booking_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = get_object_or_404(request.user.bookings.select_related("slot__office"), pk=pk)
+    response = HttpResponse(
+        ics.booking_calendar(booking), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="consultation-{booking.pk}.ics"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

@@ -311,6 +311,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "bookings.tasks.generate_open_slots",
         "schedule": crontab(hour=3, minute=15),
     },
+    "sweep-rooms": {"task": "bookings.tasks.sweep_rooms", "schedule": 60.0},
+    "send-reminders": {"task": "bookings.tasks.send_reminders", "schedule": crontab(minute=5)},
     "terms-revision-notices": {
         "task": "terms.tasks.sweep_terms_revision_notices",
         "schedule": 15 * 60.0,
@@ -325,6 +327,28 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Meeting rooms: passcodes are encrypted at rest with these keys (newest first).
+PASSCODE_KEYS = env.list("PASSCODE_KEYS", default=[])
+for _key in PASSCODE_KEYS:
+    try:
+        from cryptography.fernet import Fernet
+
+        Fernet(_key.strip())
+    except Exception:
+        raise ImproperlyConfigured(
+            "PASSCODE_KEYS must be Fernet keys (Fernet.generate_key()), separated by commas"
+        ) from None
+JITSI_BASE_URL = env.str("JITSI_BASE_URL", default="https://meet.jit.si").rstrip("/")
+ZOOM_ACCOUNT_ID = env.str("ZOOM_ACCOUNT_ID", default="")
+ZOOM_CLIENT_ID = env.str("ZOOM_CLIENT_ID", default="")
+ZOOM_CLIENT_SECRET = env.str("ZOOM_CLIENT_SECRET", default="")
+ZOOM_API_BASE = env.str("ZOOM_API_BASE", default="https://api.zoom.us").rstrip("/")
+ZOOM_OAUTH_BASE = env.str("ZOOM_OAUTH_BASE", default="https://zoom.us").rstrip("/")
+ZOOM_USER = env.str("ZOOM_USER", default="me")
+ZOOM_TIMEOUT_SECONDS = _int("ZOOM_TIMEOUT_SECONDS", 10, minimum=1)
+# Rooms: how long after confirmation the sweeper re-sends a booking that still has no room.
+ROOM_SWEEP_AFTER_SECONDS = _int("ROOM_SWEEP_AFTER_SECONDS", 60)
 
 PHONENUMBER_DEFAULT_REGION = "JP"
 PHONENUMBER_DEFAULT_FORMAT = "NATIONAL"

@@ -88,6 +88,12 @@ settings.STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Jobs enqueued by tests go to a queue of their own, never to the "celery" queue that a
+# developer's `make run` worker consumes (with its own database).
+from portal.celery import app as celery_app  # noqa: E402
+
+celery_app.conf.task_default_queue = "tests-unconsumed"
+
 # Tests speak plain HTTP to the test client and the live server.
 settings.SECURE_SSL_REDIRECT = False
 settings.ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"

@@ -14,6 +14,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "consult.example.jp",
     "DATABASE_URL": "sqlite:///" + str(ROOT / "var" / "deploy-check.sqlite3"),
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.jp:587",
+    "PASSCODE_KEYS": "7hIxyBg0Q4bJ3GkqxW4vJ0U0yqQ9m8vj6fCz9sT6V2o=",
 }
 
 
@@ -49,6 +50,7 @@ def test_check_deploy_reports_nothing_with_production_values():
         ("CONN_MAX_AGE", "sixty", "CONN_MAX_AGE must be a whole number"),
         ("SECURE_HSTS_SECONDS", "-5", "SECURE_HSTS_SECONDS must be at least 0"),
         ("EMAIL_URL", "pigeon://coop", "EMAIL_URL is not a valid e-mail URL"),
+        ("PASSCODE_KEYS", "not-a-key", "PASSCODE_KEYS must be Fernet keys"),
     ],
 )
 def test_a_bad_value_stops_the_start(name, value, message):
@@ -72,3 +74,10 @@ def test_production_settings_are_hardened(settings):
     assert settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE
     assert settings.SECURE_HSTS_SECONDS >= 31_536_000
     assert "'self'" in settings.SECURE_CSP["script-src"]
+
+
+def test_check_deploy_warns_without_passcode_keys():
+    env = {k: v for k, v in PRODUCTION.items() if k != "PASSCODE_KEYS"}
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    assert result.returncode != 0
+    assert "portal.W001" in result.stderr + result.stdout

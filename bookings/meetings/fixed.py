@@ -1,0 +1,27 @@
+from portal import crypto
+
+from .base import MeetingDetails, MeetingRequest, ProviderNotConfigured
+
+
+class FixedRoomProvider:
+    """The counsellor's own room, entered in admin (apps without an API, e.g. Tele Office)."""
+
+    name = "fixed"
+
+    def create(self, request: MeetingRequest) -> MeetingDetails:
+        from bookings.models import Counsellor
+
+        counsellor = Counsellor.objects.get(pk=request.counsellor_id)
+        if not (counsellor.fixed_meeting_id and counsellor.fixed_passcode_encrypted):
+            raise ProviderNotConfigured(
+                f"counsellor {counsellor.pk} has no fixed room: enter it in admin"
+            )
+        return MeetingDetails(
+            meeting_id=counsellor.fixed_meeting_id,
+            passcode=crypto.decrypt(counsellor.fixed_passcode_encrypted),
+            join_url=counsellor.fixed_join_url,
+            external_id="",
+        )
+
+    def delete(self, external_id: str) -> None:
+        """The counsellor's room outlives a booking: nothing to delete."""

@@ -1,0 +1,217 @@
+"""Meeting rooms of confirmed bookings: issued by a background job, at most one each,
+invalidated when a booking is cancelled or moved; access codes shown only to their owner
+(and the office's staff) while the booking is open."""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Message
+from accounts.services import post_message
+from portal import crypto
+from portal.jobs import enqueue_on_commit
+
+from . import calendar
+from .consent import missing_consents
+from .meetings import MeetingRequest, provider_for
+from .models import Booking, Room
+
+logger = logging.getLogger(__name__)
+WEEKDAYS = "月火水木金土日"
+
+
+def japanese_when(booking: Booking) -> str:
+    start = timezone.localtime(booking.slot.starts_at)
+    end = timezone.localtime(booking.slot.ends_at)
+    return f"{start:%Y年%-m月%-d日}（{WEEKDAYS[start.weekday()]}）{start:%H:%M}〜{end:%H:%M}"
+
+
+def _request_for(booking: Booking) -> MeetingRequest:
+    office = booking.slot.office
+    return MeetingRequest(
+        booking_id=booking.pk,
+        topic=f"{office.name} オンライン相談",
+        starts_at=booking.slot.starts_at,
+        minutes=int((booking.slot.ends_at - booking.slot.starts_at).total_seconds() // 60),
+        counsellor_id=booking.slot.counsellor_id,
+    )
+
+
+def issue_room(*, booking_id: int) -> int | None:
+    """Create the room of a confirmed booking and put the access code in the mailbox.
+
+    Idempotent: the booking row is locked while the room is made, so a duplicated or
+    retried job finds the room and writes nothing new. Returns the room's id (never the
+    passcode: task results are logged).
+    """
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("slot", "slot__office", "user")
+            .filter(pk=booking_id)
+            .first()
+        )
+        if booking is None or booking.status != Booking.Status.CONFIRMED:
+            return None
+        if booking.slot.ends_at <= timezone.now():
+            return None
+        room = booking.rooms.filter(invalidated_at__isnull=True).first()
+        if room is None:
+            provider = provider_for(booking.slot.office.meeting_provider)
+            details = provider.create(_request_for(booking))
+            try:
+                with transaction.atomic():
+                    room = Room.objects.create(
+                        booking=booking,
+                        provider=provider.name,
+                        meeting_id=details.meeting_id,
+                        passcode_encrypted=crypto.encrypt(details.passcode),
+                        join_url=details.join_url,
+                        external_id=details.external_id,
+                    )
+            except IntegrityError:
+                room = booking.rooms.get(invalidated_at__isnull=True)
+            logger.info("room %s issued for booking %s", room.pk, booking.pk)
+        _post_access_code(booking, room)
+        return room.pk
+
+
+def _post_access_code(booking: Booking, room: Room) -> None:
+    office = booking.slot.office
+    terms_url = settings.SITE_URL + reverse("office_terms", kwargs={"slug": office.slug})
+    post_message(
+        user=booking.user,
+        kind=Message.Kind.ACCESS_CODE,
+        subject=f"アクセスコードのお知らせ（{office.name} {japanese_when(booking)}）",
+        body=(
+            f"{office.name}のオンライン相談のアクセスコードをお知らせします。\n\n"
+            f"日時: {japanese_when(booking)}（日本時間）\n"
+            f"利用規約: {terms_url}\n\n"
+            "ミーティングID・パスコード・参加用リンクは、このメッセージの下に表示しています"
+            "（予約の終了後は表示されません）。他の人に教えないでください。\n"
+            "相談の録画・録音は禁止です。個室など周りに人がいない場所で参加してください。\n"
+            f"開始から10分を過ぎても連絡がない場合は、キャンセルとなります。"
+            f"遅れる場合は {office.phone.as_national} までお電話ください。\n\n"
+            "The meeting ID, passcode and join link are shown below this message while your "
+            "booking is open. Recording the consultation is not allowed."
+        ),
+        key=f"access-code:{room.pk}",
+        attachment=f"room:{room.pk}",
+    )
+
+
+def invalidate_rooms(*, booking: Booking) -> None:
+    """The booking's room stops working now; the provider deletes it after commit."""
+    from .tasks import delete_room_at_provider
+
+    for room in booking.rooms.filter(invalidated_at__isnull=True):
+        room.invalidated_at = timezone.now()
+        room.save(update_fields=["invalidated_at"])
+        enqueue_on_commit(delete_room_at_provider, room.pk)
+
+
+def delete_room_at_provider(*, room_id: int) -> None:
+    room = Room.objects.filter(pk=room_id, provider_deleted_at__isnull=True).first()
+    if room is None or room.invalidated_at is None:
+        return
+    provider_for(room.provider).delete(room.external_id)
+    Room.objects.filter(pk=room.pk).update(provider_deleted_at=timezone.now())
+
+
+def sweep_rooms(*, now: dt.datetime | None = None) -> int:
+    """Send again what a broker outage or a lost worker dropped: confirmed bookings still
+    without a room a short while after confirmation, and room deletions not yet done.
+    One query each; safe to run twice (the jobs are idempotent)."""
+    from .tasks import delete_room_at_provider, issue_room_task
+
+    now = now or timezone.now()
+    due = Booking.objects.filter(
+        status=Booking.Status.CONFIRMED,
+        confirmed_at__lte=now - dt.timedelta(seconds=settings.ROOM_SWEEP_AFTER_SECONDS),
+        slot__ends_at__gt=now,
+    ).exclude(Exists(Room.objects.filter(booking=OuterRef("pk"), invalidated_at__isnull=True)))
+    booking_ids = list(due.values_list("pk", flat=True)[:500])
+    for booking_id in booking_ids:
+        issue_room_task.apply_async(args=[booking_id])
+    stale = Room.objects.filter(
+        invalidated_at__isnull=False, provider_deleted_at__isnull=True, provider="zoom"
+    ).values_list("pk", flat=True)[:500]
+    for room_id in stale:
+        delete_room_at_provider.apply_async(args=[room_id])
+    return len(booking_ids)
+
+
+@dataclass(frozen=True)
+class AccessCode:
+    meeting_id: str
+    passcode: str
+    join_url: str
+
+
+def access_code_for(*, booking: Booking, user) -> AccessCode | str | None:
+    """The access code if `user` may see it now; "consent" if they must agree to revised
+    terms first; None otherwise (not theirs, booking closed, suspended, no room yet)."""
+    if booking.user_id != user.pk or user.is_suspended:
+        return None
+    if booking.status != Booking.Status.CONFIRMED or booking.slot.ends_at <= timezone.now():
+        return None
+    room = booking.rooms.filter(invalidated_at__isnull=True).first()
+    if room is None:
+        return None
+    if missing_consents(user, booking.slot.office):
+        return "consent"
+    return AccessCode(room.meeting_id, crypto.decrypt(room.passcode_encrypted), room.join_url)
+
+
+def send_reminders(*, now: dt.datetime | None = None) -> int:
+    """A reminder the day before each confirmed consultation: one per booking, however
+    often the job runs."""
+    now = now or timezone.now()
+    tomorrow = timezone.localtime(now).date() + dt.timedelta(days=1)
+    start = timezone.make_aware(dt.datetime.combine(tomorrow, dt.time.min))
+    bookings = Booking.objects.filter(
+        status=Booking.Status.CONFIRMED,
+        slot__starts_at__gte=start,
+        slot__starts_at__lt=start + dt.timedelta(days=1),
+    ).select_related("slot", "slot__office", "user")
+    sent = 0
+    for booking in bookings:
+        office = booking.slot.office
+        sent += (
+            post_message(
+                user=booking.user,
+                kind=Message.Kind.REMINDER,
+                subject=f"明日のオンライン相談のお知らせ（{office.name}）",
+                body=(
+                    f"明日 {japanese_when(booking)} に{office.name}のオンライン相談があります。\n"
+                    "アクセスコードはマイページの予約からご確認ください。"
+                    "行けなくなった場合は、マイページからキャンセルするか "
+                    f"{office.phone.as_national} までお電話ください。\n\n"
+                    "Reminder: your online consultation is tomorrow. The access code is on "
+                    "My Page."
+                ),
+                key=f"reminder:{booking.pk}",
+                link=reverse("booking_detail", kwargs={"pk": booking.pk}),
+            )
+            is not None
+        )
+    return sent
+
+
+def answer_by(booking: Booking) -> dt.datetime:
+    """A request unanswered by then is overdue (2 business days, K6(3))."""
+    return calendar.add_business_days(booking.slot.office, booking.created_at, 2)
+
+
+def overdue_requests(*, now: dt.datetime | None = None) -> list[Booking]:
+    now = now or timezone.now()
+    requests = Booking.objects.filter(status=Booking.Status.REQUESTED).select_related(
+        "slot__office"
+    )
+    return [booking for booking in requests if answer_by(booking) < now]
