@@ -1,0 +1,262 @@
+"""Rooms and access codes, in one process: idempotent issuing, who sees a passcode and
+when, cancellation and moves, the calendar file, reminders and unanswered requests."""
+
+import datetime as dt
+from http import HTTPStatus
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import translation
+from icalendar import Calendar
+
+from accounts.models import Message
+from bookings import rooms, services
+from bookings.models import Booking, Room
+from portal import crypto
+from terms.services import create_draft, publish_version
+from tests.factories import (
+    jst,
+    make_counsellor,
+    make_document,
+    make_eligible,
+    make_office,
+    make_slot,
+    publish_historical,
+)
+
+pytestmark = pytest.mark.django_db
+NOW = jst(2026, 11, 24, 15, 0)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False), translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def office():
+    office = make_office(slug="k", municipality_codes=["01213"], meeting_provider="jitsi")
+    publish_historical(make_document(office), "## 第1条\n\n規約です。\n")
+    return office
+
+
+@pytest.fixture
+def counsellor(office):
+    return make_counsellor(office)
+
+
+@pytest.fixture
+def booking(office, counsellor, make_user, django_capture_on_commit_callbacks):
+    alice = make_eligible(make_user("alice@example.jp"), office)
+    slot = make_slot(office, counsellor, jst(2026, 11, 26, 10, 0))
+    with django_capture_on_commit_callbacks(execute=False):
+        return services.create_booking(
+            user=alice,
+            office=office,
+            slot_id=slot.pk,
+            full_name="山田 花子",
+            full_name_kana="ヤマダ ハナコ",
+            job_seeker_number="01234-5678901",
+            phone="090-1234-5678",
+        )
+
+
+def access_messages(user):
+    return Message.objects.filter(user=user, kind=Message.Kind.ACCESS_CODE)
+
+
+def test_issuing_makes_one_room_and_one_message_however_often_it_runs(
+    booking, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = rooms.issue_room(booking_id=booking.pk)
+        second = rooms.issue_room(booking_id=booking.pk)
+    assert first == second
+    assert Room.objects.filter(booking=booking).count() == 1
+    assert access_messages(booking.user).count() == 1
+    room = Room.objects.get()
+    passcode = crypto.decrypt(room.passcode_encrypted)
+    assert passcode.isdigit() and len(passcode) == 8
+    assert passcode not in room.passcode_encrypted  # encrypted at rest
+    message = access_messages(booking.user).get()
+    assert message.attachment == f"room:{room.pk}"
+    assert passcode not in message.body and room.meeting_id not in message.body
+    assert "/offices/k/terms/" in message.body  # the terms URL
+    assert "2026年11月26日（木）10:00〜10:30" in message.body
+    for email in mail.outbox:
+        assert passcode not in email.body and room.meeting_id not in email.body
+
+
+def test_the_database_allows_one_valid_room_per_booking(booking):
+    from django.db import IntegrityError, transaction
+
+    rooms.issue_room(booking_id=booking.pk)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Room.objects.create(
+            booking=booking, provider="jitsi", meeting_id="x", passcode_encrypted="x", join_url=""
+        )
+
+
+def test_an_unconfirmed_or_finished_booking_gets_no_room(booking):
+    Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.REQUESTED)
+    assert rooms.issue_room(booking_id=booking.pk) is None
+    Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.CONFIRMED)
+    with time_machine.travel(jst(2026, 11, 26, 10, 31), tick=False):
+        assert rooms.issue_room(booking_id=booking.pk) is None
+    assert not Room.objects.exists()
+
+
+def test_the_owner_sees_the_access_code_in_the_message_and_on_the_booking(client, booking):
+    rooms.issue_room(booking_id=booking.pk)
+    room = Room.objects.get()
+    passcode = crypto.decrypt(room.passcode_encrypted)
+    client.force_login(booking.user)
+    message = access_messages(booking.user).get()
+    response = client.get(f"/me/messages/{message.pk}/")
+    assert "no-store" in response["Cache-Control"]
+    html = response.content.decode()
+    assert passcode in html and room.meeting_id in html
+    response = client.get(f"/me/bookings/{booking.pk}/")
+    assert "no-store" in response["Cache-Control"]
+    assert passcode in response.content.decode()
+
+
+def test_another_person_cannot_read_the_message_or_the_passcode(client, booking, make_user):
+    rooms.issue_room(booking_id=booking.pk)
+    passcode = crypto.decrypt(Room.objects.get().passcode_encrypted)
+    message = access_messages(booking.user).get()
+    client.force_login(make_user("mallory@example.jp"))
+    for url in (
+        f"/me/messages/{message.pk}/",
+        f"/me/bookings/{booking.pk}/",
+        f"/me/bookings/{booking.pk}/join/",
+        f"/me/bookings/{booking.pk}/calendar.ics",
+    ):
+        response = client.get(url)
+        assert response.status_code == HTTPStatus.NOT_FOUND
+        assert passcode not in response.content.decode()
+    assert Message.objects.get(pk=message.pk).read_at is None
+
+
+def test_the_passcode_disappears_when_the_booking_ends_or_is_cancelled(client, booking):
+    rooms.issue_room(booking_id=booking.pk)
+    passcode = crypto.decrypt(Room.objects.get().passcode_encrypted)
+    client.force_login(booking.user)
+    with time_machine.travel(jst(2026, 11, 26, 10, 30), tick=False):
+        assert passcode not in client.get(f"/me/bookings/{booking.pk}/").content.decode()
+    services.cancel_booking(booking=booking, actor=booking.user)
+    assert Room.objects.get().invalidated_at is not None
+    message = access_messages(booking.user).get()
+    assert passcode not in client.get(f"/me/messages/{message.pk}/").content.decode()
+
+
+def test_a_suspended_person_sees_no_access_code(booking):
+    rooms.issue_room(booking_id=booking.pk)
+    booking.user.suspended_at = NOW
+    booking.user.save()
+    assert rooms.access_code_for(booking=booking, user=booking.user) is None
+
+
+def test_revised_terms_must_be_agreed_to_before_seeing_the_access_code(client, booking, office):
+    rooms.issue_room(booking_id=booking.pk)
+    document = office.terms_documents.get()
+    draft = create_draft(document=document, text="## 第1条\n\n改定。\n", change_summary="改定")
+    publish_version(version=draft)
+    assert rooms.access_code_for(booking=booking, user=booking.user) == "consent"
+    client.force_login(booking.user)
+    client.cookies["django_language"] = "en"
+    html = client.get(f"/me/bookings/{booking.pk}/").content.decode()
+    assert "Agree to the new version to see the access code" in html
+    assert crypto.decrypt(Room.objects.get().passcode_encrypted) not in html
+
+
+def test_joining_records_the_time_and_opens_the_meeting(client, booking):
+    rooms.issue_room(booking_id=booking.pk)
+    client.force_login(booking.user)
+    response = client.get(f"/me/bookings/{booking.pk}/join/")
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == Room.objects.get().join_url
+    booking.refresh_from_db()
+    assert booking.joined_at == NOW
+
+
+def test_moving_a_booking_invalidates_its_room_and_tells_the_person(
+    booking, office, counsellor, django_capture_on_commit_callbacks
+):
+    rooms.issue_room(booking_id=booking.pk)
+    old_room = Room.objects.get()
+    later = make_slot(office, counsellor, jst(2026, 11, 27, 11, 0))
+    with django_capture_on_commit_callbacks(execute=False):
+        services.move_booking(booking=booking, slot_id=later.pk, actor=counsellor.user)
+    old_room.refresh_from_db()
+    assert old_room.invalidated_at is not None
+    rooms.issue_room(booking_id=booking.pk)
+    assert Room.objects.filter(booking=booking, invalidated_at__isnull=True).count() == 1
+    assert Room.objects.filter(booking=booking).count() == 2
+    assert booking.user.messages.filter(kind=Message.Kind.BOOKING_MOVED).count() == 1
+    assert access_messages(booking.user).count() == 2
+
+
+def test_the_calendar_file_has_the_time_and_no_access_code(client, booking):
+    rooms.issue_room(booking_id=booking.pk)
+    room = Room.objects.get()
+    client.force_login(booking.user)
+    response = client.get(f"/me/bookings/{booking.pk}/calendar.ics")
+    assert response["Content-Type"].startswith("text/calendar")
+    body = response.content.decode()
+    assert crypto.decrypt(room.passcode_encrypted) not in body
+    assert room.meeting_id not in body
+    event = Calendar.from_ical(response.content).walk("VEVENT")[0]
+    assert event.decoded("dtstart") == jst(2026, 11, 26, 10, 0)
+    assert event.decoded("dtend") == jst(2026, 11, 26, 10, 30)
+
+
+def test_one_reminder_the_day_before_even_if_the_job_runs_twice(booking):
+    with time_machine.travel(jst(2026, 11, 25, 9, 5), tick=False):
+        assert rooms.send_reminders() == 1
+        assert rooms.send_reminders() == 0
+    with time_machine.travel(jst(2026, 11, 24, 9, 5), tick=False):
+        assert rooms.send_reminders() == 0  # two days before: not yet
+    assert booking.user.messages.filter(kind=Message.Kind.REMINDER).count() == 1
+
+
+def test_requests_unanswered_for_two_business_days_are_overdue(booking, office, client):
+    office.requires_counsellor_confirmation = True
+    office.save()
+    Booking.objects.filter(pk=booking.pk).update(
+        status=Booking.Status.REQUESTED,
+        created_at=jst(2026, 11, 20, 16, 0),  # a Friday
+    )
+    booking.refresh_from_db()
+    # Monday 11/23 is a public holiday: the two business days are Tue 24 and Wed 25.
+    assert rooms.answer_by(booking).date() == dt.date(2026, 11, 25)
+    with time_machine.travel(jst(2026, 11, 25, 23, 0), tick=False):
+        assert rooms.overdue_requests() == []
+    with time_machine.travel(jst(2026, 11, 26, 0, 0), tick=False):
+        assert rooms.overdue_requests() == [booking]
+    client.force_login(booking.user)
+    client.cookies["django_language"] = "en"
+    html = client.get(f"/me/bookings/{booking.pk}/").content.decode()
+    assert "If you have no message by Wed, 25 November 2026, please phone 0144-32-5221" in html
+
+
+def test_the_sweeper_finds_confirmed_bookings_without_a_room(booking, settings):
+    settings.ROOM_SWEEP_AFTER_SECONDS = 60
+    sent = []
+    from bookings import tasks
+
+    original = tasks.issue_room_task.apply_async
+    tasks.issue_room_task.apply_async = lambda args, **kw: sent.append(args[0])
+    try:
+        with time_machine.travel(NOW + dt.timedelta(seconds=30), tick=False):
+            assert rooms.sweep_rooms() == 0  # too soon: the job may still be on its way
+        with time_machine.travel(NOW + dt.timedelta(seconds=61), tick=False):
+            assert rooms.sweep_rooms() == 1
+        rooms.issue_room(booking_id=booking.pk)
+        with time_machine.travel(NOW + dt.timedelta(seconds=120), tick=False):
+            assert rooms.sweep_rooms() == 0  # has its room now
+    finally:
+        tasks.issue_room_task.apply_async = original
+    assert sent == [booking.pk]
