@@ -5,6 +5,7 @@ a developer's machine; a value that cannot be parsed stops the process at start.
 """
 
 from pathlib import Path
+from urllib.parse import urlparse
 
 import environ
 from celery.schedules import crontab
@@ -214,7 +215,8 @@ def _mailer_from_url(url: str) -> dict:
             "timeout": 10,
         }
     elif backend.endswith("filebased.EmailBackend"):
-        options = {"file_path": config.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")}
+        # filemail:///absolute/path (django-environ would drop the leading slash)
+        options = {"file_path": urlparse(url).path or str(VAR_DIR / "mail")}
     else:
         options = {}
     return {"BACKEND": backend, "OPTIONS": options}
