@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Profile
+from portal import crypto
 from terms.models import Consent, TermsDocument, TermsVersion
 
 from . import services
@@ -341,15 +343,24 @@ def load_demo() -> list[DemoSignIn]:
     for facts in OFFICES:
         data = dict(facts)
         slug = data.pop("slug")
+        if data["meeting_provider"] == Office.MeetingProvider.ZOOM and not settings.ZOOM_ACCOUNT_ID:
+            # Without Zoom credentials the demo uses a generated Jitsi room instead.
+            data["meeting_provider"] = Office.MeetingProvider.JITSI
         office, _ = Office.objects.get_or_create(slug=slug, defaults=data)
         _ensure_terms(office)
         email = f"counsellor.{slug}@example.jp"
         user, created = _ensure_user(email, is_staff=True)
         if created:
             user.groups.add(group)
-        counsellor, _ = Counsellor.objects.get_or_create(
+        counsellor, created = Counsellor.objects.get_or_create(
             user=user, defaults={"office": office, "display_name": f"{office.name} 相談員"}
         )
+        if created and office.meeting_provider == Office.MeetingProvider.FIXED:
+            # The counsellor's own room (e.g. Tele Office), as staff would enter it in admin.
+            counsellor.fixed_meeting_id = f"{700000000 + counsellor.pk * 1111}"
+            counsellor.fixed_passcode_encrypted = crypto.encrypt(f"{480000 + counsellor.pk:06d}")
+            counsellor.fixed_join_url = f"https://teleoffice.example.jp/room/{slug}"
+            counsellor.save()
         _ensure_templates(office, counsellor)
         _ensure_closure(office)
         services.generate_slots(office=office, start=timezone.localdate(), weeks=office.weeks_open)
