@@ -137,3 +137,15 @@ class EnvironmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.error_messages["required"] = _("Please confirm this point.")
+
+
+class IssuedSignInForm(forms.Form):
+    login_id = forms.CharField(
+        label=_("User ID"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "characters"}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

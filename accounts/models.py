@@ -35,6 +35,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     """
 
     email = models.EmailField(_("e-mail address"), unique=True)
+    login_id = models.CharField(
+        _("user ID"),
+        max_length=20,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("For accounts issued by an office: the ID the person signs in with."),
+    )
+    must_change_password = models.BooleanField(_("must change the password"), default=False)
     is_staff = models.BooleanField(
         _("staff status"),
         default=False,
@@ -71,6 +80,51 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_suspended(self) -> bool:
         return self.suspended_at is not None
+
+
+class AccountEvent(models.Model):
+    """The audit trail of an account: issued, reissued, suspended, lifted, password changed."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="account_events", verbose_name=_("user")
+    )
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    action = models.CharField(_("action"), max_length=40)
+    note = models.TextField(_("note"), blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("account event")
+        verbose_name_plural = _("account events")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.action}"
+
+
+class SignIn(models.Model):
+    """A successful sign-in (T8(5): sharing credentials is prohibited; sign-ins are kept)."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="sign_ins", verbose_name=_("user")
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    method = models.CharField(_("method"), max_length=20)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("sign-in")
+        verbose_name_plural = _("sign-ins")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.at:%Y-%m-%d %H:%M}"
 
 
 class Profile(models.Model):

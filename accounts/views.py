@@ -1,13 +1,16 @@
+from allauth.core import ratelimit
 from django.contrib import messages
+from django.contrib.auth import authenticate, login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
-from . import mailbox, services
-from .forms import EnvironmentForm, ProfileForm
+from . import hooks, mailbox, services
+from .forms import EnvironmentForm, IssuedSignInForm, ProfileForm
 from .models import Profile
 
 
@@ -45,6 +48,10 @@ def profile(request: HttpRequest) -> HttpResponse:
     current, _created = Profile.objects.get_or_create(user=request.user)
     if request.method == "POST":
         form = ProfileForm(request.POST)
+        if form.is_valid() and current.phone and form.cleaned_data["phone"] != current.phone:
+            refusal = hooks.phone_change_refusal(request.user)
+            if refusal:
+                form.add_error("phone", refusal)
         if form.is_valid():
             services.update_profile(user=request.user, data=form.cleaned_data)
             messages.success(request, _("Your profile was saved."))
@@ -88,3 +95,26 @@ def environment(request: HttpRequest) -> HttpResponse:
 
 def device_check(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/device_check.html")
+
+
+@require_http_methods(["GET", "POST"])
+def issued_sign_in(request: HttpRequest) -> HttpResponse:
+    """Sign-in with the user ID and password an office issued (T10)."""
+    form = IssuedSignInForm(request.POST or None)
+    if request.method == "POST":
+        login_id = request.POST.get("login_id", "").strip().upper()[:20]
+        if not ratelimit.consume(request, action="login_failed", key=login_id, dry_run=True):
+            return render(request, "429.html", status=429)
+        if form.is_valid():
+            user = authenticate(
+                request,
+                login_id=form.cleaned_data["login_id"],
+                password=form.cleaned_data["password"],
+            )
+            if user is not None:
+                request._sign_in_method = "login_id"
+                login(request, user, backend="accounts.backends.LoginIdBackend")
+                return redirect(_safe_next(request) or "my_page")
+            ratelimit.consume(request, action="login_failed", key=login_id)
+            form.add_error(None, _("The user ID or the password is not correct."))
+    return render(request, "accounts/issued_sign_in.html", {"form": form})

@@ -2,16 +2,21 @@ import datetime as dt
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal import crypto
 
-from . import rooms, selectors, services
+from . import attendance, issuance, rooms, selectors, services
 from .forms import ReasonForm
 from .models import (
     Booking,
@@ -66,7 +71,8 @@ class OfficeAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name_en",)}
     filter_horizontal = ("terms_documents",)
     inlines = [CounsellorInline, ClosureInline]
-    actions = ["generate_open_weeks"]
+    actions = ["generate_open_weeks", "issue_account"]
+    readonly_fields = ("restrictions_link",)
     fieldsets = (
         (None, {"fields": ("slug", "name", "name_en", "kind", "summary", "summary_en")}),
         (_("Contact"), {"fields": ("phone", "fax", "municipality_codes")}),
@@ -98,10 +104,88 @@ class OfficeAdmin(admin.ModelAdmin):
                     "requires_counsellor_confirmation",
                     "no_show_limit",
                     "no_show_window_days",
+                    "restrictions_link",
                 )
             },
         ),
     )
+
+    @admin.display(description=gettext_lazy("restricted people"))
+    def restrictions_link(self, obj: Office) -> str:
+        if not obj.pk:
+            return "—"
+        url = reverse("admin:bookings_office_restrictions", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("People restricted for no-shows"))
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/restrictions/",
+                self.admin_site.admin_view(self.restrictions_view),
+                name="bookings_office_restrictions",
+            ),
+            *super().get_urls(),
+        ]
+
+    def restrictions_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        office = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_view_permission(request, office):
+            raise PermissionDenied
+        if request.method == "POST":
+            if not self.has_change_permission(request, office) and not getattr(
+                request.user, "counsellor", None
+            ):
+                raise PermissionDenied
+            person = get_object_or_404(get_user_model(), pk=request.POST.get("user_id") or 0)
+            try:
+                attendance.lift_restriction(
+                    office=office,
+                    user=person,
+                    actor=request.user,
+                    reason=request.POST.get("reason", ""),
+                )
+            except services.BookingError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                self.message_user(request, _("The restriction was lifted."))
+            return HttpResponseRedirect(request.path)
+        return TemplateResponse(
+            request,
+            "admin/bookings/restrictions.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("People restricted for no-shows: %(office)s") % {"office": office},
+                "office": office,
+                "rows": attendance.restricted_users(office),
+                "opts": self.model._meta,
+            },
+        )
+
+    @admin.action(description=gettext_lazy("Issue an account (user ID and password)…"))
+    def issue_account(self, request: HttpRequest, queryset: QuerySet):
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose exactly one office."), messages.ERROR)
+            return None
+        office = queryset.get()
+        form = IssueForm(request.POST if "confirm" in request.POST else None)
+        if "confirm" in request.POST and form.is_valid():
+            letter = issuance.issue_account(
+                office=office, actor=request.user, email=form.cleaned_data["email"]
+            )
+            return letter_response(request, letter)
+        return TemplateResponse(
+            request,
+            "admin/reason_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Issue an account for %(office)s") % {"office": office},
+                "objects": [office],
+                "form": form,
+                "action": "issue_account",
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
     @admin.action(description=gettext_lazy("Generate slots for the open weeks"))
     def generate_open_weeks(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -274,7 +358,18 @@ class BookingAdmin(OfficeScopedAdmin):
     list_select_related = ("slot", "slot__office", "user")
     ordering = ("slot__starts_at",)
     inlines = [RoomInline, BookingEventInline]
-    actions = ["confirm", "decline", "cancel_on_behalf", "book_follow_up", "move"]
+    actions = [
+        "confirm",
+        "decline",
+        "cancel_on_behalf",
+        "book_follow_up",
+        "move",
+        "mark_started",
+        "mark_completed",
+        "mark_contacted",
+        "undo_no_show",
+        "start_immediate",
+    ]
     readonly_fields = [f.name for f in Booking._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -386,6 +481,59 @@ class BookingAdmin(OfficeScopedAdmin):
             },
         )
 
+    def _mark(self, request, queryset, mark: str) -> None:
+        def action(*, booking, actor):
+            attendance.record(booking=booking, mark=mark, actor=actor)
+
+        self._each(request, queryset, action)
+
+    @admin.action(description=gettext_lazy("Mark as started"))
+    def mark_started(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._mark(request, queryset, "started")
+
+    @admin.action(description=gettext_lazy("Mark as completed"))
+    def mark_completed(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._mark(request, queryset, "completed")
+
+    @admin.action(description=gettext_lazy("The person phoned"))
+    def mark_contacted(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._mark(request, queryset, "contacted")
+
+    @admin.action(description=gettext_lazy("Undo a no-show cancellation…"))
+    def undo_no_show(self, request: HttpRequest, queryset: QuerySet):
+        return self._with_reason(
+            request,
+            queryset,
+            _("Undo a no-show cancellation"),
+            lambda reason: self._each(request, queryset, attendance.undo_no_show, reason=reason),
+        )
+
+    @admin.action(description=gettext_lazy("Start an immediate consultation with this person now"))
+    def start_immediate(self, request: HttpRequest, queryset: QuerySet):
+        counsellor = getattr(request.user, "counsellor", None)
+        if counsellor is None or queryset.count() != 1:
+            self.message_user(
+                request,
+                _("Choose one booking of the person; only counsellors can start."),
+                messages.ERROR,
+            )
+            return None
+        person = queryset.get().user
+        try:
+            booking = attendance.start_immediate_consultation(counsellor=counsellor, user=person)
+        except services.BookingError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return None
+        self.message_user(
+            request,
+            _(
+                "The immediate consultation has started. Call back the registered phone %(phone)s; "
+                "the access code is on the booking once the room is ready."
+            )
+            % {"phone": booking.phone.as_national},
+        )
+        return HttpResponseRedirect(reverse("admin:bookings_booking_change", args=[booking.pk]))
+
     @admin.action(description=gettext_lazy("Move to another slot…"))
     def move(self, request: HttpRequest, queryset: QuerySet):
         if queryset.count() != 1:
@@ -427,9 +575,64 @@ class BookingAdmin(OfficeScopedAdmin):
         )
 
 
+class IssueForm(forms.Form):
+    email = forms.EmailField(
+        label=gettext_lazy("E-mail address (optional)"),
+        required=False,
+        help_text=gettext_lazy("Without one, notices wait in the person's mailbox only."),
+    )
+
+
+def letter_response(request: HttpRequest, letter) -> HttpResponse:
+    response = TemplateResponse(
+        request,
+        "bookings/issued_letter.html",
+        {
+            "letter": letter,
+            "back_url": reverse("admin:bookings_issuedaccount_changelist"),
+            "sign_in_url": request.build_absolute_uri(reverse("issued_sign_in")),
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @admin.register(IssuedAccount)
 class IssuedAccountAdmin(OfficeScopedAdmin):
-    list_display = ("user", "office", "consultation_id", "issued_at", "revoked_at")
+    list_display = ("login_id", "office", "consultation_id", "issued_at", "revoked_at")
     list_filter = ("office",)
-    search_fields = ("user__email", "consultation_id")
-    autocomplete_fields = ["user"]
+    search_fields = ("user__email", "user__login_id", "consultation_id")
+    readonly_fields = ("office", "user", "consultation_id", "issued_at")
+    actions = ["reissue"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # accounts are issued through the office's "Issue an account" action
+
+    @admin.display(description=gettext_lazy("user ID"))
+    def login_id(self, obj: IssuedAccount) -> str:
+        return obj.user.login_id or "—"
+
+    @admin.action(description=gettext_lazy("Reissue (lost ID): new user ID and password…"))
+    def reissue(self, request: HttpRequest, queryset: QuerySet):
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose exactly one account."), messages.ERROR)
+            return None
+        issued = queryset.get()
+        if "confirm" in request.POST:
+            return letter_response(
+                request, issuance.reissue_account(issued=issued, actor=request.user)
+            )
+        return TemplateResponse(
+            request,
+            "admin/reason_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Reissue the account of %(user)s") % {"user": issued.user},
+                "objects": [issued],
+                "explanation": _("The old user ID and password stop working at once."),
+                "form": forms.Form(),
+                "action": "reissue",
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )

@@ -12,3 +12,18 @@ class BookingsConfig(AppConfig):
         from .attachments import render_room
 
         mailbox.register("room", render_room)
+
+        from accounts.signals import user_suspended
+
+        from .attendance import cancel_bookings_of_suspended
+
+        def on_suspended(sender, user, actor, reason, **kwargs):
+            cancel_bookings_of_suspended(user=user, actor=actor, reason=reason)
+
+        user_suspended.connect(on_suspended, dispatch_uid="bookings.cancel_on_suspension")
+
+        from accounts.hooks import register_phone_change_rule
+
+        from .attendance import phone_change_refusal
+
+        register_phone_change_rule(phone_change_refusal)

@@ -3,13 +3,14 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Profile
 
-from .models import Booking, IssuedAccount, Office
+from .models import Booking, IssuedAccount, NoShowLift, Office
 
 
 @dataclass(frozen=True)
@@ -29,14 +30,22 @@ def profile_of(user) -> Profile:
 
 
 def no_show_count(user, office: Office, now: dt.datetime | None = None) -> int:
+    """No-shows in the office's window, not counting those before a lifted restriction."""
     now = now or timezone.now()
     since = now - dt.timedelta(days=office.no_show_window_days)
-    return Booking.objects.filter(
-        user=user,
-        slot__office=office,
-        status=Booking.Status.NO_SHOW,
-        slot__starts_at__gte=since,
-    ).count()
+    lifted_later = NoShowLift.objects.filter(
+        office=office, user=user, at__gte=OuterRef("slot__starts_at")
+    )
+    return (
+        Booking.objects.filter(
+            user=user,
+            slot__office=office,
+            status=Booking.Status.NO_SHOW,
+            slot__starts_at__gte=since,
+        )
+        .exclude(Exists(lifted_later))
+        .count()
+    )
 
 
 def open_bookings(user, office: Office, now: dt.datetime | None = None) -> int:

@@ -363,6 +363,11 @@ class Booking(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancel_reason = models.CharField(_("reason"), max_length=300, blank=True)
     joined_at = models.DateTimeField(_("joined at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started by the counsellor at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    contacted_at = models.DateTimeField(_("the person phoned at"), null=True, blank=True)
+    no_show_at = models.DateTimeField(_("cancelled as a no-show at"), null=True, blank=True)
+    is_immediate = models.BooleanField(_("immediate consultation"), default=False)
 
     class Meta:
         ordering = ["slot__starts_at"]
@@ -384,6 +389,16 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["user", "status"], name="booking_user_status"),
             models.Index(fields=["status", "slot"], name="booking_status_slot"),
+            models.Index(
+                fields=["slot"],
+                condition=Q(
+                    status="confirmed",
+                    joined_at__isnull=True,
+                    started_at__isnull=True,
+                    contacted_at__isnull=True,
+                ),
+                name="booking_due_for_no_show",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -451,3 +466,35 @@ class Room(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.meeting_id}"
+
+
+class NoShowLift(models.Model):
+    """Staff lifted a person's no-show restriction at an office: earlier no-shows no longer
+    count towards the office's policy."""
+
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, related_name="no_show_lifts", verbose_name=_("office")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="no_show_lifts",
+        verbose_name=_("user"),
+    )
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("lifted by"),
+    )
+    reason = models.TextField(_("reason"))
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("lifted no-show restriction")
+        verbose_name_plural = _("lifted no-show restrictions")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.office})"

@@ -435,9 +435,10 @@ def move_booking(*, booking: Booking, slot_id: int, actor, reason: str = "") -> 
 @transaction.atomic
 def record_join(*, booking: Booking, now: dt.datetime | None = None) -> Booking:
     """The person opened the meeting from My Page: the first time is what counts."""
-    updated = Booking.objects.filter(pk=booking.pk, joined_at__isnull=True).update(
-        joined_at=now or timezone.now()
-    )
+    # Conditional: a no-show sweep that committed first has taken the booking already.
+    updated = Booking.objects.filter(
+        pk=booking.pk, joined_at__isnull=True, status=Booking.Status.CONFIRMED
+    ).update(joined_at=now or timezone.now())
     if updated:
         log_event(booking=booking, action="joined", actor=booking.user)
     booking.refresh_from_db(fields=["joined_at"])

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import rooms, services
+from . import attendance, rooms, services
 from .meetings import ProviderError
 
 
@@ -41,3 +41,8 @@ def sweep_rooms() -> int:
 @shared_task(acks_late=True)
 def send_reminders() -> int:
     return rooms.send_reminders()
+
+
+@shared_task(acks_late=True)
+def sweep_no_shows() -> int:
+    return attendance.sweep_no_shows()

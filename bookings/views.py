@@ -18,7 +18,7 @@ from terms.errors import TermsError
 from terms.models import Consent, TermsDocument, TermsVersion
 from terms.rendering import line_diff, render_markdown
 
-from . import eligibility, ics, rooms, selectors, services
+from . import attendance, eligibility, ics, rooms, selectors, services
 from .consent import missing_consents, require_current_consent
 from .forms import BookingForm, ConsentForm, DiffForm
 from .models import Booking, Office, Slot
@@ -198,11 +198,14 @@ def consent(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.error(request, error)
         return back
     version = form.cleaned_data["version"]
+    immediate = any(
+        b.slot.office_id == office.pk for b in attendance.pending_immediate(request.user)
+    )
     try:
         terms_services.record_consent(
             user=request.user,
             version=version,
-            method=Consent.Method.EXPLICIT,
+            method=Consent.Method.RECONSENT_IMMEDIATE if immediate else Consent.Method.EXPLICIT,
             ip_address=_client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
@@ -237,10 +240,14 @@ def my_page(request: HttpRequest) -> HttpResponse:
         for e in sorted(by_office.values(), key=lambda e: e["office"].pk)
     ]
     upcoming, past = selectors.bookings_of(request.user)
+    immediate = [
+        {"booking": b, "needs": missing_consents(request.user, b.slot.office)}
+        for b in attendance.pending_immediate(request.user)
+    ]
     return render(
         request,
         "bookings/my_page.html",
-        {"consent_offices": offices, "upcoming": upcoming, "past": past},
+        {"consent_offices": offices, "upcoming": upcoming, "past": past, "immediate": immediate},
     )
 
 

@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accounts.middleware.ForcePasswordChangeMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -153,6 +154,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.LoginIdBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -314,6 +316,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=15),
     },
     "sweep-rooms": {"task": "bookings.tasks.sweep_rooms", "schedule": 60.0},
+    "sweep-no-shows": {"task": "bookings.tasks.sweep_no_shows", "schedule": 60.0},
     "send-reminders": {"task": "bookings.tasks.send_reminders", "schedule": crontab(minute=5)},
     "terms-revision-notices": {
         "task": "terms.tasks.sweep_terms_revision_notices",
@@ -349,6 +352,10 @@ ZOOM_API_BASE = env.str("ZOOM_API_BASE", default="https://api.zoom.us").rstrip("
 ZOOM_OAUTH_BASE = env.str("ZOOM_OAUTH_BASE", default="https://zoom.us").rstrip("/")
 ZOOM_USER = env.str("ZOOM_USER", default="me")
 ZOOM_TIMEOUT_SECONDS = _int("ZOOM_TIMEOUT_SECONDS", 10, minimum=1)
+# Immediate consultations: a phone number changed this recently blocks one (K6の2(3)).
+IMMEDIATE_PHONE_LOCK_HOURS = _int("IMMEDIATE_PHONE_LOCK_HOURS", 24)
+# No-shows: a confirmed booking with no join, start or contact this long after its start.
+NO_SHOW_AFTER_MINUTES = _int("NO_SHOW_AFTER_MINUTES", 10, minimum=1)
 # Rooms: how long after confirmation the sweeper re-sends a booking that still has no room.
 ROOM_SWEEP_AFTER_SECONDS = _int("ROOM_SWEEP_AFTER_SECONDS", 60)
 
