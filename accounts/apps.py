@@ -19,5 +19,7 @@ class AccountsConfig(AppConfig):
         def on_password_changed(sender, request, user, **kwargs):
             services.password_changed(user=user)
 
-        user_logged_in.connect(on_login, dispatch_uid="accounts.record_sign_in")
-        password_changed.connect(on_password_changed, dispatch_uid="accounts.password_changed")
+        user_logged_in.connect(on_login, weak=False, dispatch_uid="accounts.record_sign_in")
+        password_changed.connect(
+            on_password_changed, weak=False, dispatch_uid="accounts.password_changed"
+        )

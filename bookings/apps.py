@@ -20,7 +20,9 @@ class BookingsConfig(AppConfig):
         def on_suspended(sender, user, actor, reason, **kwargs):
             cancel_bookings_of_suspended(user=user, actor=actor, reason=reason)
 
-        user_suspended.connect(on_suspended, dispatch_uid="bookings.cancel_on_suspension")
+        user_suspended.connect(
+            on_suspended, weak=False, dispatch_uid="bookings.cancel_on_suspension"
+        )
 
         from accounts.hooks import register_phone_change_rule
 

@@ -53,14 +53,27 @@ def sweep_no_shows(*, now: dt.datetime | None = None) -> int:
     first wins (the row no longer matches), running twice or late changes nothing more."""
     now = now or timezone.now()
     deadline = now - dt.timedelta(minutes=settings.NO_SHOW_AFTER_MINUTES)
+    conditions = {
+        "status": Booking.Status.CONFIRMED,
+        "joined_at__isnull": True,
+        "started_at__isnull": True,
+        "contacted_at__isnull": True,
+    }
+    due = list(
+        Booking.objects.filter(slot__starts_at__lte=deadline, **conditions).values_list(
+            "pk", flat=True
+        )
+    )
+    if not due:
+        return 0
     with transaction.atomic():
-        marked = Booking.objects.filter(
-            status=Booking.Status.CONFIRMED,
-            slot__starts_at__lte=deadline,
-            joined_at__isnull=True,
-            started_at__isnull=True,
-            contacted_at__isnull=True,
-        ).update(status=Booking.Status.NO_SHOW, no_show_at=now, cancelled_at=now)
+        # The UPDATE repeats every condition on the booking row itself, so PostgreSQL
+        # re-checks them after waiting for a concurrent join: a join that commits first
+        # makes the row no longer match. (A condition through a join would not be
+        # re-checked.)
+        marked = Booking.objects.filter(pk__in=due, **conditions).update(
+            status=Booking.Status.NO_SHOW, no_show_at=now, cancelled_at=now
+        )
         if not marked:
             return 0
         # `no_show_at=now` tags exactly the rows this run changed.

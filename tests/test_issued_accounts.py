@@ -1,0 +1,216 @@
+"""Accounts issued by an office (T10/T11) and suspension (T9, I8(2), K12(1))."""
+
+from http import HTTPStatus
+
+import pytest
+from django.test import Client
+from django.utils import translation
+
+from accounts.models import AccountEvent, Message, SignIn
+from accounts.services import lift_suspension, suspend_user
+from bookings import attendance, issuance, rooms, services
+from bookings.models import Booking, IssuedAccount
+from tests.factories import (
+    jst,
+    make_counsellor,
+    make_document,
+    make_eligible,
+    make_office,
+    make_slot,
+    publish_historical,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def office():
+    office = make_office(
+        slug="tachikawa-test",
+        kind="child_family",
+        municipality_codes=["13202"],
+        requires_issued_account=True,
+        meeting_provider="jitsi",
+    )
+    publish_historical(make_document(office), "## 第1条\n\n規約です。\n")
+    return office
+
+
+@pytest.fixture
+def staff(admin_user):
+    return admin_user
+
+
+def sign_in(client, login_id, password):
+    return client.post("/accounts/issued/login/", {"login_id": login_id, "password": password})
+
+
+def test_an_issued_person_signs_in_with_the_id_and_must_change_the_password(office, staff):
+    letter = issuance.issue_account(office=office, actor=staff)
+    assert IssuedAccount.objects.get(user__login_id=letter.login_id).office == office
+    client = Client()
+    response = sign_in(client, letter.login_id, letter.password)
+    assert response.status_code == HTTPStatus.FOUND
+    assert client.get("/me/")["Location"] == "/accounts/password/change/"
+    assert client.get("/offices/tachikawa-test/")["Location"] == "/accounts/password/change/"
+    client.post(
+        "/accounts/password/change/",
+        {
+            "oldpassword": letter.password,
+            "password1": "my-own-pass-42",
+            "password2": "my-own-pass-42",
+        },
+    )
+    assert client.get("/me/").status_code == HTTPStatus.OK
+    assert SignIn.objects.filter(user__login_id=letter.login_id, method="login_id").count() == 1
+    user = IssuedAccount.objects.get(user__login_id=letter.login_id).user
+    assert not user.must_change_password
+    assert AccountEvent.objects.filter(user=user, action="initial_password_changed").exists()
+
+
+def test_a_wrong_password_is_refused_with_a_message(office, staff):
+    letter = issuance.issue_account(office=office, actor=staff)
+    client = Client()
+    client.cookies["django_language"] = "en"
+    response = sign_in(client, letter.login_id, "wrong-password")
+    assert response.status_code == HTTPStatus.OK
+    assert "The user ID or the password is not correct." in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_reissuing_stops_the_old_id_and_password_at_once(office, staff):
+    letter = issuance.issue_account(office=office, actor=staff)
+    signed_in = Client()
+    sign_in(signed_in, letter.login_id, letter.password)
+    assert signed_in.get("/accounts/password/change/").status_code == HTTPStatus.OK
+    issued = IssuedAccount.objects.get(user__login_id=letter.login_id)
+    new = issuance.reissue_account(issued=issued, actor=staff)
+    assert new.login_id != letter.login_id and new.reissued
+    assert new.consultation_id == letter.consultation_id
+    # The old session ends and the old credentials no longer work.
+    assert signed_in.get("/me/").status_code == HTTPStatus.FOUND
+    assert "/accounts/login/" in signed_in.get("/me/")["Location"]
+    assert sign_in(Client(), letter.login_id, letter.password).status_code == HTTPStatus.OK
+    assert sign_in(Client(), new.login_id, letter.password).status_code == HTTPStatus.OK
+    assert sign_in(Client(), new.login_id, new.password).status_code == HTTPStatus.FOUND
+    assert AccountEvent.objects.filter(user=issued.user, action="reissued").exists()
+
+
+def test_the_letter_is_printable_and_never_cached(admin_client, office):
+    response = admin_client.post(
+        "/admin/bookings/office/",
+        {"action": "issue_account", "_selected_action": [office.pk], "confirm": "yes", "email": ""},
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert "no-store" in response["Cache-Control"]
+    html = response.content.decode()
+    user = IssuedAccount.objects.get().user
+    assert user.login_id in html and "初期パスワード" in html
+    assert "/accounts/issued/login/" in html and "js/print.js" in html
+    assert user.email.endswith(".invalid")
+
+
+def test_self_sign_up_cannot_book_where_accounts_are_issued(make_user, office):
+    person = make_eligible(make_user("self@example.jp"), office)
+    codes = {r.code for r in attendance.eligibility.refusals(person, office)}
+    assert "issued_account" in codes
+
+
+# --- suspension ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def suspended_scene(make_user, office, staff, django_capture_on_commit_callbacks):
+    import time_machine
+
+    other = make_office(slug="k", municipality_codes=["13202"], meeting_provider="jitsi")
+    publish_historical(make_document(other), "## 第1条\n\n規約です。\n")
+    counsellor = make_counsellor(other)
+    person = make_eligible(make_user("person@example.jp"), other)
+    with time_machine.travel(jst(2026, 11, 20, 9), tick=False):
+        booking = services.create_booking(
+            user=person,
+            office=other,
+            slot_id=make_slot(other, counsellor, jst(2030, 1, 8, 10)).pk,
+            full_name="山田 花子",
+            full_name_kana="ヤマダ ハナコ",
+            job_seeker_number="01234-5678901",
+            phone="090-1234-5678",
+        )
+    rooms.issue_room(booking_id=booking.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        suspend_user(user=person, actor=staff, reason="禁止事項に該当")
+    return other, counsellor, person, booking
+
+
+def test_suspension_cancels_open_bookings_invalidates_rooms_and_tells_the_person(
+    suspended_scene,
+):
+    _office, _counsellor, person, booking = suspended_scene
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED
+    assert booking.rooms.get().invalidated_at is not None
+    assert person.messages.filter(subject__contains="利用停止").exists()
+    assert AccountEvent.objects.get(user=person, action="suspended").note == "禁止事項に該当"
+
+
+def test_a_suspended_person_is_refused_on_every_route(client, suspended_scene):
+    office, counsellor, person, booking = suspended_scene
+    person.refresh_from_db()
+    later = make_slot(office, counsellor, jst(2030, 1, 9, 10))
+    with pytest.raises(services.BookingError) as refused:
+        services.create_booking(
+            user=person,
+            office=office,
+            slot_id=later.pk,
+            full_name="x",
+            full_name_kana="エ",
+            job_seeker_number="01234-5678901",
+            phone="090-1234-5678",
+        )
+    assert refused.value.code == "suspended"
+    with pytest.raises(services.BookingError):
+        attendance.start_immediate_consultation(counsellor=counsellor, user=person)
+    assert rooms.access_code_for(booking=booking, user=person) is None
+    client.force_login(person)
+    response = client.post(
+        f"/offices/{office.slug}/book/{later.pk}/",
+        {"full_name": "x", "full_name_kana": "エ", "job_seeker_number": "01234-5678901"},
+    )
+    assert response["Location"] == f"/offices/{office.slug}/"
+    join = client.get(f"/me/bookings/{booking.pk}/join/")
+    assert join["Location"] == f"/me/bookings/{booking.pk}/"
+    assert Booking.objects.filter(user=person, status__in=Booking.ACTIVE).count() == 0
+
+
+def test_lifting_a_suspension_needs_a_reason_and_is_logged(suspended_scene, staff):
+    _office, _counsellor, person, _booking = suspended_scene
+    with pytest.raises(ValueError):
+        lift_suspension(user=person, actor=staff, reason="")
+    lift_suspension(user=person, actor=staff, reason="確認済み")
+    person.refresh_from_db()
+    assert person.suspended_at is None
+    assert AccountEvent.objects.get(user=person, action="suspension_lifted").note == "確認済み"
+
+
+def test_staff_suspend_from_the_admin_with_a_reason(admin_client, make_user):
+    person = make_user("p2@example.jp")
+    admin_client.post(
+        "/admin/accounts/user/",
+        {"action": "suspend", "_selected_action": [person.pk]},
+    )
+    person.refresh_from_db()
+    assert person.suspended_at is None  # the reason is asked for first
+    admin_client.post(
+        "/admin/accounts/user/",
+        {"action": "suspend", "_selected_action": [person.pk], "confirm": "yes", "reason": "理由"},
+    )
+    person.refresh_from_db()
+    assert person.suspended_at is not None and person.suspension_reason == "理由"
+    assert Message.objects.filter(user=person).exists()
