@@ -223,13 +223,16 @@ def start_immediate_consultation(*, counsellor: Counsellor, user, now=None) -> B
             % {"when": timezone.localtime(locked).strftime("%Y-%m-%d %H:%M")},
             "phone_changed",
         )
-    if Slot.objects.filter(
+    overlapping = Slot.objects.select_for_update().filter(
         counsellor=counsellor,
         cancelled_at__isnull=True,
         starts_at__lt=now + dt.timedelta(minutes=office.slot_minutes),
         ends_at__gt=now,
-    ).exists():
-        raise BookingError(_("You have another slot at this time."), "overlap")
+    )
+    if Booking.objects.filter(slot__in=overlapping, status__in=Booking.ACTIVE).exists():
+        raise BookingError(_("You have another consultation at this time."), "overlap")
+    # Free slots of the counsellor at this time close: the counsellor is busy now.
+    overlapping.update(cancelled_at=now)
     slot = Slot.objects.create(
         office=office,
         counsellor=counsellor,

@@ -272,3 +272,31 @@ def test_a_changed_phone_is_stamped(client, alice):
     profile = Profile.objects.get(user=alice)
     assert profile.phone.as_national == "080-9999-0000"
     assert abs(profile.phone_changed_at - timezone.now()) < dt.timedelta(seconds=30)
+
+
+def test_an_immediate_consultation_closes_a_free_slot_at_that_time(
+    alice, office, counsellor, make_user
+):
+    now = timezone.now().replace(second=0, microsecond=0)
+    free = make_slot(office, counsellor, now - dt.timedelta(minutes=10))
+    attendance.start_immediate_consultation(counsellor=counsellor, user=alice)
+    free.refresh_from_db()
+    assert free.cancelled_at is not None
+
+
+def test_an_immediate_consultation_is_refused_during_a_booked_consultation(
+    alice, office, counsellor, make_user
+):
+    now = timezone.now().replace(second=0, microsecond=0)
+    busy = make_slot(office, counsellor, now - dt.timedelta(minutes=10))
+    Booking.objects.create(
+        slot=busy,
+        user=make_user("other@example.jp"),
+        status=Booking.Status.CONFIRMED,
+        full_name="x",
+        full_name_kana="エ",
+        phone="090-1234-5678",
+    )
+    with pytest.raises(services.BookingError) as refused:
+        attendance.start_immediate_consultation(counsellor=counsellor, user=alice)
+    assert refused.value.code == "overlap"
