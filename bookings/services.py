@@ -155,6 +155,19 @@ def _take_seat(slot: Slot) -> int:
     raise BookingError(_("This slot has just been taken. Please choose another."), "taken")
 
 
+def _insert_booking(*, slot: Slot, **fields) -> Booking:
+    """Take the first free seat of a (locked) slot; the database's unique constraints turn
+    a lost race into a clear "taken" instead of a double booking."""
+    seat = _take_seat(slot)
+    try:
+        with transaction.atomic():
+            return Booking.objects.create(slot=slot, seat=seat, **fields)
+    except IntegrityError:
+        raise BookingError(
+            _("This slot has just been taken. Please choose another."), "taken"
+        ) from None
+
+
 @transaction.atomic
 def create_booking(
     *,
@@ -193,26 +206,18 @@ def create_booking(
         ip=ip_address,
         user_agent=user_agent,
     )
-    seat = _take_seat(slot)
-    try:
-        with transaction.atomic():
-            booking = Booking.objects.create(
-                slot=slot,
-                user=user,
-                seat=seat,
-                status=Booking.Status.REQUESTED,
-                full_name=full_name,
-                full_name_kana=full_name_kana,
-                job_seeker_number=job_seeker_number,
-                phone=phone,
-                interpreter_attending=interpreter_attending,
-                interpreter_note=interpreter_note if interpreter_attending else "",
-                created_at=now,
-            )
-    except IntegrityError:
-        raise BookingError(
-            _("This slot has just been taken. Please choose another."), "taken"
-        ) from None
+    booking = _insert_booking(
+        slot=slot,
+        user=user,
+        status=Booking.Status.REQUESTED,
+        full_name=full_name,
+        full_name_kana=full_name_kana,
+        job_seeker_number=job_seeker_number,
+        phone=phone,
+        interpreter_attending=interpreter_attending,
+        interpreter_note=interpreter_note if interpreter_attending else "",
+        created_at=now,
+    )
     log_event(booking=booking, action="requested", actor=user)
     if office.requires_counsellor_confirmation:
         _tell_request_received(booking)
@@ -365,24 +370,16 @@ def book_follow_up(*, counsellor_user, user, slot_id: int, note: str = "") -> Bo
     profile = eligibility.profile_of(user)
     if not profile.phone:
         raise BookingError(_("This person's profile has no registered phone."), "profile")
-    seat = _take_seat(slot)
-    try:
-        with transaction.atomic():
-            booking = Booking.objects.create(
-                slot=slot,
-                user=user,
-                seat=seat,
-                status=Booking.Status.REQUESTED,
-                full_name=profile.full_name or user.email,
-                full_name_kana=profile.full_name_kana,
-                job_seeker_number=profile.job_seeker_number,
-                phone=profile.phone,
-                booked_by=counsellor_user,
-            )
-    except IntegrityError:
-        raise BookingError(
-            _("This slot has just been taken. Please choose another."), "taken"
-        ) from None
+    booking = _insert_booking(
+        slot=slot,
+        user=user,
+        status=Booking.Status.REQUESTED,
+        full_name=profile.full_name or user.email,
+        full_name_kana=profile.full_name_kana,
+        job_seeker_number=profile.job_seeker_number,
+        phone=profile.phone,
+        booked_by=counsellor_user,
+    )
     log_event(booking=booking, action="follow_up_booked", actor=counsellor_user, note=note)
     return confirm_booking(booking=booking, actor=counsellor_user)
 
