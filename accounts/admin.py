@@ -6,7 +6,8 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import AccountEvent, SignIn, User
+from .models import AccountEvent, Message, Profile, SignIn, StaffAccess, User
+from .usage import RecordsStaffViews
 
 
 class ReasonForm(forms.Form):
@@ -40,7 +41,8 @@ class SignInInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(RecordsStaffViews, BaseUserAdmin):
+    staff_access_what = "user"
     ordering = ("email",)
     list_display = ("email", "login_id", "is_staff", "is_active", "suspended_at", "date_joined")
     list_filter = ("is_staff", "is_active", ("suspended_at", admin.EmptyFieldListFilter))
@@ -83,6 +85,9 @@ class UserAdmin(BaseUserAdmin):
             },
         )
 
+    def subject_of(self, obj):
+        return obj
+
     @admin.action(description=_("Suspend at once (cancels their bookings)…"))
     def suspend(self, request, queryset):
         return self._with_reason(request, queryset, _t("Suspend"), "suspend", services.suspend_user)
@@ -96,3 +101,41 @@ class UserAdmin(BaseUserAdmin):
             "lift_suspension",
             services.lift_suspension,
         )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Profile)
+class ProfileAdmin(RecordsStaffViews, ReadOnlyAdmin):
+    staff_access_what = "profile"
+    list_display = ("user", "family_name", "given_name", "family_name_kana", "municipality_name")
+    search_fields = ("user__email", "family_name", "family_name_kana", "job_seeker_number")
+
+
+@admin.register(Message)
+class MessageAdmin(RecordsStaffViews, ReadOnlyAdmin):
+    staff_access_what = "message"
+    list_display = ("user", "kind", "subject", "created_at", "read_at")
+    list_filter = ("kind",)
+    search_fields = ("user__email", "subject")
+    exclude = ("key",)
+
+
+@admin.register(StaffAccess)
+class StaffAccessAdmin(ReadOnlyAdmin):
+    list_display = ("at", "staff", "subject", "what", "object_id")
+    list_filter = ("what",)
+    search_fields = ("staff__email", "subject__email")
+    date_hierarchy = "at"
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser

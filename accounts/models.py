@@ -231,3 +231,49 @@ class Message(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class UsageRecord(models.Model):
+    """One signed-in request (I4, K7(1)): when, which page (never the query string), the
+    outcome, and the device only as a keyed hash. Reports use aggregates only (K7(2))."""
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="usage_records", verbose_name=_("user")
+    )
+    path_name = models.CharField(_("page"), max_length=100)
+    office_slug = models.SlugField(_("office"), blank=True)
+    method = models.CharField(_("method"), max_length=8)
+    status_code = models.PositiveSmallIntegerField(_("outcome (HTTP status)"))
+    device_hash = models.CharField(_("device (keyed hash)"), max_length=64)
+    is_smartphone = models.BooleanField(_("smartphone"), default=False)
+
+    class Meta:
+        verbose_name = _("usage record")
+        verbose_name_plural = _("usage records")
+        indexes = [models.Index(fields=["office_slug", "at"], name="usage_office_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.path_name}"
+
+
+class StaffAccess(models.Model):
+    """A staff member looked at a person's profile, booking, consent or message (K8)."""
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    staff = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("staff")
+    )
+    subject = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="staff_accesses", verbose_name=_("whose")
+    )
+    what = models.CharField(_("what"), max_length=50)
+    object_id = models.CharField(_("record"), max_length=40)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("staff access")
+        verbose_name_plural = _("staff accesses")
+
+    def __str__(self) -> str:
+        return f"{self.staff} → {self.subject} ({self.what})"

@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("me/", views.my_page, name="my_page"),
+    path("me/my-data.json", views.my_data, name="my_data"),
     path("me/bookings/<int:pk>/", views.booking_detail, name="booking_detail"),
     path("me/bookings/<int:pk>/cancel/", views.booking_cancel, name="booking_cancel"),
     path("me/bookings/<int:pk>/join/", views.booking_join, name="booking_join"),

@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,7 @@ from terms.errors import TermsError
 from terms.models import Consent, TermsDocument, TermsVersion
 from terms.rendering import line_diff, render_markdown
 
-from . import attendance, eligibility, ics, rooms, selectors, services
+from . import attendance, eligibility, export, ics, rooms, selectors, services
 from .consent import missing_consents, require_current_consent
 from .forms import BookingForm, ConsentForm, DiffForm
 from .models import Booking, Office, Slot
@@ -371,3 +371,15 @@ def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Your booking was cancelled."))
         return redirect("my_page")
     return render(request, "bookings/booking_cancel.html", {"booking": booking})
+
+
+@never_cache
+@login_required
+def my_data(request: HttpRequest) -> HttpResponse:
+    """Download my own data as JSON."""
+    response = JsonResponse(
+        export.personal_data(request.user), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.ForcePasswordChangeMiddleware",
+    "accounts.usage.UsageRecordMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -318,6 +319,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-rooms": {"task": "bookings.tasks.sweep_rooms", "schedule": 60.0},
     "sweep-no-shows": {"task": "bookings.tasks.sweep_no_shows", "schedule": 60.0},
     "send-reminders": {"task": "bookings.tasks.send_reminders", "schedule": crontab(minute=5)},
+    "purge-usage-records": {
+        "task": "accounts.tasks.purge_usage_records",
+        "schedule": crontab(hour=4, minute=0),
+    },
     "terms-revision-notices": {
         "task": "terms.tasks.sweep_terms_revision_notices",
         "schedule": 15 * 60.0,
@@ -352,6 +357,10 @@ ZOOM_API_BASE = env.str("ZOOM_API_BASE", default="https://api.zoom.us").rstrip("
 ZOOM_OAUTH_BASE = env.str("ZOOM_OAUTH_BASE", default="https://zoom.us").rstrip("/")
 ZOOM_USER = env.str("ZOOM_USER", default="me")
 ZOOM_TIMEOUT_SECONDS = _int("ZOOM_TIMEOUT_SECONDS", 10, minimum=1)
+# Usage records (I4, K7): kept this many days; devices only as HMACs with this key.
+USAGE_RETENTION_DAYS = _int("USAGE_RETENTION_DAYS", 365, minimum=1)
+USAGE_HASH_KEY = env.str("USAGE_HASH_KEY", default="")
+
 # Immediate consultations: a phone number changed this recently blocks one (K6の2(3)).
 IMMEDIATE_PHONE_LOCK_HOURS = _int("IMMEDIATE_PHONE_LOCK_HOURS", 24)
 # No-shows: a confirmed booking with no join, start or contact this long after its start.

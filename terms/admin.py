@@ -11,6 +11,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.usage import RecordsStaffViews
+
 from . import selectors, services
 from .errors import TermsError
 from .models import Consent, TermsDocument, TermsVersion
@@ -225,7 +227,8 @@ class TermsVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Consent)
-class ConsentAdmin(admin.ModelAdmin):
+class ConsentAdmin(RecordsStaffViews, admin.ModelAdmin):
+    staff_access_what = "consent"
     list_display = ("user", "version", "method", "consented_at", "ip_address")
     list_filter = ("version__document", "version", "method", "consented_at")
     search_fields = ("user__email",)

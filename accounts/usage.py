@@ -1,0 +1,110 @@
+"""Usage records of signed-in requests, and the record of staff looking at a person's data.
+
+Writing a usage record never breaks a page: a failure is logged and the response goes out.
+The device is kept only as an HMAC (a key from the environment) of the user agent and the
+IP address's network prefix, so no report or export can show a device or an address.
+"""
+
+import datetime as dt
+import hashlib
+import hmac
+import ipaddress
+import logging
+import re
+
+from django.conf import settings
+from django.utils import timezone
+
+from .models import StaffAccess, UsageRecord
+
+logger = logging.getLogger(__name__)
+SMARTPHONE = re.compile(r"iPhone|Android.+Mobile|Mobile Safari|Windows Phone", re.IGNORECASE)
+SKIPPED_PREFIXES = ("/static/", "/health/", "/favicon.ico")
+
+
+def _hash_key() -> bytes:
+    key = settings.USAGE_HASH_KEY or ("usage:" + settings.SECRET_KEY)
+    return key.encode("utf-8")
+
+
+def ip_prefix(address: str) -> str:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return ""
+    bits = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{bits}", strict=False))
+
+
+def device_hash(user_agent: str, address: str) -> str:
+    message = f"{user_agent}\n{ip_prefix(address)}".encode()
+    return hmac.new(_hash_key(), message, hashlib.sha256).hexdigest()
+
+
+class UsageRecordMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(SKIPPED_PREFIXES)
+        ):
+            try:
+                record_request(request, response.status_code)
+            except Exception:
+                logger.exception("could not write a usage record for %s", request.path)
+        return response
+
+
+def record_request(request, status_code: int) -> UsageRecord:
+    match = getattr(request, "resolver_match", None)
+    user_agent = request.META.get("HTTP_USER_AGENT", "")[:500]
+    return UsageRecord.objects.create(
+        user=request.user,
+        path_name=(match.view_name if match else "")[:100] or "unresolved",
+        office_slug=(match.kwargs.get("slug", "") if match else "")[:50],
+        method=request.method[:8],
+        status_code=status_code,
+        device_hash=device_hash(user_agent, request.META.get("REMOTE_ADDR", "")),
+        is_smartphone=bool(SMARTPHONE.search(user_agent)),
+    )
+
+
+def record_staff_access(*, staff, subject, what: str, object_id) -> StaffAccess:
+    return StaffAccess.objects.create(
+        staff=staff, subject=subject, what=what, object_id=str(object_id)
+    )
+
+
+def purge(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Delete usage and staff-access records older than the retention period."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.USAGE_RETENTION_DAYS)
+    usage, _ = UsageRecord.objects.filter(at__lt=cutoff).delete()
+    accesses, _ = StaffAccess.objects.filter(at__lt=cutoff).delete()
+    return {"usage": usage, "staff_access": accesses}
+
+
+class RecordsStaffViews:
+    """For ModelAdmins of a person's data: every change/view page a staff member opens is
+    recorded (who, whose, what, when). `subject_of(obj)` returns the person."""
+
+    staff_access_what = ""
+
+    def subject_of(self, obj):
+        return obj.user
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = getattr(response, "context_data", {}).get("original")
+        if obj is not None and request.method == "GET":
+            record_staff_access(
+                staff=request.user,
+                subject=self.subject_of(obj),
+                what=self.staff_access_what or obj._meta.model_name,
+                object_id=obj.pk,
+            )
+        return response
