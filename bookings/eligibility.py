@@ -3,7 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,32 +29,23 @@ def profile_of(user) -> Profile:
     return profile
 
 
-def no_show_count(user, office: Office, now: dt.datetime | None = None) -> int:
-    """No-shows in the office's window, not counting those before a lifted restriction."""
+def booking_counts(user, office: Office, now: dt.datetime | None = None) -> tuple[int, int]:
+    """(no-shows in the office's window not before a lifted restriction, open bookings),
+    in one query."""
     now = now or timezone.now()
     since = now - dt.timedelta(days=office.no_show_window_days)
     lifted_later = NoShowLift.objects.filter(
         office=office, user=user, at__gte=OuterRef("slot__starts_at")
     )
-    return (
-        Booking.objects.filter(
-            user=user,
-            slot__office=office,
-            status=Booking.Status.NO_SHOW,
-            slot__starts_at__gte=since,
-        )
-        .exclude(Exists(lifted_later))
-        .count()
+    counts = Booking.objects.filter(user=user, slot__office=office).aggregate(
+        no_shows=Count(
+            "pk",
+            filter=Q(status=Booking.Status.NO_SHOW, slot__starts_at__gte=since)
+            & ~Q(Exists(lifted_later)),
+        ),
+        open=Count("pk", filter=Q(status__in=Booking.ACTIVE, slot__ends_at__gt=now)),
     )
-
-
-def open_bookings(user, office: Office, now: dt.datetime | None = None) -> int:
-    return Booking.objects.filter(
-        user=user,
-        slot__office=office,
-        status__in=Booking.ACTIVE,
-        slot__ends_at__gt=now or timezone.now(),
-    ).count()
+    return counts["no_shows"], counts["open"]
 
 
 def refusals(user, office: Office, *, now: dt.datetime | None = None) -> list[Refusal]:
@@ -138,7 +129,8 @@ def refusals(user, office: Office, *, now: dt.datetime | None = None) -> list[Re
                 reverse("environment") + "?next=" + office.get_absolute_url(),
             )
         )
-    if office.no_show_limit and no_show_count(user, office, now) >= office.no_show_limit:
+    no_shows, open_count = booking_counts(user, office, now)
+    if office.no_show_limit and no_shows >= office.no_show_limit:
         found.append(
             Refusal(
                 "no_show",
@@ -150,7 +142,7 @@ def refusals(user, office: Office, *, now: dt.datetime | None = None) -> list[Re
                 call,
             )
         )
-    if open_bookings(user, office, now) >= office.booking_limit:
+    if open_count >= office.booking_limit:
         found.append(
             Refusal(
                 "limit",
