@@ -368,6 +368,9 @@ NO_SHOW_AFTER_MINUTES = _int("NO_SHOW_AFTER_MINUTES", 10, minimum=1)
 # Rooms: how long after confirmation the sweeper re-sends a booking that still has no room.
 ROOM_SWEEP_AFTER_SECONDS = _int("ROOM_SWEEP_AFTER_SECONDS", 60)
 
+# `make bench` only: expose /bench/bare/, the do-nothing view throughput is compared with.
+BENCH_BARE_VIEW = _bool("BENCH_BARE_VIEW", False)
+
 PHONENUMBER_DEFAULT_REGION = "JP"
 PHONENUMBER_DEFAULT_FORMAT = "NATIONAL"
 

@@ -1,6 +1,6 @@
 from http import HTTPStatus
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -16,3 +16,8 @@ def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "ok" if healthy else "degraded", "checks": checks}, status=status
     )
+
+
+def bare(request: HttpRequest) -> HttpResponse:
+    """The benchmark's yardstick: a Django view doing nothing (only with BENCH_BARE_VIEW)."""
+    return HttpResponse("ok", content_type="text/plain")
