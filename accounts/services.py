@@ -3,11 +3,13 @@
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from .context_processors import unread_cache_key
 from .models import AccountEvent, Message, Profile, SignIn, User
 from .signals import user_suspended
 
@@ -64,6 +66,7 @@ def post_message(
         if key:  # a concurrent delivery with the same key won
             return None
         raise
+    transaction.on_commit(lambda: cache.delete(unread_cache_key(user.pk)))
     transaction.on_commit(lambda: send_message_notice(message_id=message.pk))
     return message
 
@@ -90,6 +93,7 @@ def mark_message_read(*, message: Message) -> Message:
     if message.read_at is None:
         message.read_at = timezone.now()
         message.save(update_fields=["read_at"])
+        transaction.on_commit(lambda: cache.delete(unread_cache_key(message.user_id)))
     return message
 
 

@@ -37,9 +37,9 @@ def create_offices(count: int, counsellors: int) -> list[int]:
                 """
                 WITH new_users AS (
                     INSERT INTO accounts_user (password, is_superuser, email, is_staff,
-                        is_active, date_joined, must_change_password)
+                        is_active, date_joined, must_change_password, suspension_reason)
                     SELECT %s, false, 'bench-c' || %s || '-' || g || '@example.jp', true,
-                        true, now(), false
+                        true, now(), false, ''
                     FROM generate_series(1, %s) g
                     ON CONFLICT (email) DO NOTHING
                     RETURNING id, email
@@ -89,8 +89,8 @@ def create_past_bookings(
         cursor.execute(
             """
             INSERT INTO accounts_user (password, is_superuser, email, is_staff, is_active,
-                date_joined, must_change_password)
-            SELECT %s, false, 'bench-p' || g || '@example.jp', false, true, now(), false
+                date_joined, must_change_password, suspension_reason)
+            SELECT %s, false, 'bench-p' || g || '@example.jp', false, true, now(), false, ''
             FROM generate_series(1, %s) g
             ON CONFLICT (email) DO NOTHING
             """,

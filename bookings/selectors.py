@@ -1,7 +1,6 @@
 """Reads for pages: free slots by day, a person's bookings."""
 
 import datetime as dt
-from itertools import groupby
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
@@ -35,21 +34,27 @@ def free_slots(office: Office, start: dt.datetime, end: dt.datetime, now: dt.dat
 
 
 def slots_by_day(slots) -> list[tuple[dt.date, list[Slot]]]:
-    return [
-        (day, list(group))
-        for day, group in groupby(slots, key=lambda s: timezone.localtime(s.starts_at).date())
-    ]
+    """Free times by day, one entry per time: when several counsellors are free at the same
+    time, the person sees the time once (the first free slot is the one booked). Each slot
+    gets a ready-made `label` ("10:00–10:30") so the template does no date work per slot."""
+    days: dict[dt.date, dict[tuple, Slot]] = {}
+    for slot in slots:
+        start = timezone.localtime(slot.starts_at)
+        times = days.setdefault(start.date(), {})
+        key = (start, slot.kind, slot.title)
+        if key not in times:
+            end = timezone.localtime(slot.ends_at)
+            slot.label = f"{start:%H:%M}–{end:%H:%M}"
+            times[key] = slot
+    return [(day, list(times.values())) for day, times in days.items()]
 
 
-def bookings_of(user) -> tuple[list[Booking], list[Booking]]:
-    """A person's upcoming open bookings and the rest (past or closed), newest first."""
+def bookings_of(user, *, past_limit: int = 20) -> tuple[list[Booking], list[Booking]]:
+    """A person's upcoming open bookings (soonest first) and their latest past or closed
+    ones (newest first, at most `past_limit`)."""
     now = timezone.now()
-    bookings = list(
-        Booking.objects.filter(user=user)
-        .select_related("slot", "slot__office")
-        .order_by("-slot__starts_at")
-    )
-    upcoming = [b for b in bookings if b.is_active and b.slot.ends_at > now]
-    upcoming.reverse()
-    past = [b for b in bookings if b not in upcoming]
+    mine = Booking.objects.filter(user=user).select_related("slot", "slot__office")
+    upcoming_filter = Q(status__in=Booking.ACTIVE, slot__ends_at__gt=now)
+    upcoming = list(mine.filter(upcoming_filter).order_by("slot__starts_at"))
+    past = list(mine.exclude(upcoming_filter).order_by("-slot__starts_at")[:past_limit])
     return upcoming, past

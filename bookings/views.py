@@ -41,19 +41,9 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "bookings/home.html", {"offices": offices})
 
 
-def _week_start(request: HttpRequest, office: Office, now) -> dt.date:
-    """The Monday of the week to show: ?week=YYYY-MM-DD kept within the open weeks, or by
-    default the week of the first free slot (so the page never opens on an empty week)."""
+def _open_weeks(office: Office, now) -> tuple[dt.date, dt.date]:
     first_monday = _monday(timezone.localtime(selectors.first_bookable_moment(office, now)))
-    last_monday = first_monday + dt.timedelta(weeks=max(office.weeks_open - 1, 0))
-    try:
-        asked = _monday(dt.date.fromisoformat(request.GET.get("week", "")))
-    except ValueError:
-        first_free = selectors.free_slots(
-            office, now, now + dt.timedelta(weeks=office.weeks_open + 1), now
-        ).first()
-        asked = _monday(timezone.localtime(first_free.starts_at)) if first_free else first_monday
-    return min(max(asked, first_monday), last_monday)
+    return first_monday, first_monday + dt.timedelta(weeks=max(office.weeks_open - 1, 0))
 
 
 def _monday(day: dt.date | dt.datetime) -> dt.date:
@@ -61,24 +51,47 @@ def _monday(day: dt.date | dt.datetime) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
+def _week_slots(request: HttpRequest, office: Office, now) -> tuple[dt.date, list]:
+    """The week to show and its free slots: ?week=YYYY-MM-DD kept within the open weeks,
+    or by default the first week that has a free slot (so the page never opens on an
+    empty week). One query in the common case."""
+    first_monday, last_monday = _open_weeks(office, now)
+    try:
+        monday = _monday(dt.date.fromisoformat(request.GET.get("week", "")))
+        explicit = True
+    except ValueError:
+        monday, explicit = first_monday, False
+    monday = min(max(monday, first_monday), last_monday)
+
+    def week(monday: dt.date) -> list:
+        start = timezone.make_aware(dt.datetime.combine(monday, dt.time.min))
+        return list(selectors.free_slots(office, start, start + dt.timedelta(weeks=1), now))
+
+    slots = week(monday)
+    if not slots and not explicit:
+        later = timezone.make_aware(dt.datetime.combine(monday, dt.time.min))
+        first_free = selectors.free_slots(
+            office, later, later + dt.timedelta(weeks=office.weeks_open + 1), now
+        ).first()
+        if first_free is not None:
+            monday = min(_monday(timezone.localtime(first_free.starts_at)), last_monday)
+            slots = week(monday)
+    return monday, slots
+
+
 def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
     office = get_object_or_404(Office, slug=slug)
     now = timezone.now()
-    monday = _week_start(request, office, now)
-    start = timezone.make_aware(dt.datetime.combine(monday, dt.time.min))
-    slots = list(selectors.free_slots(office, start, start + dt.timedelta(weeks=1), now))
-    first_monday = _monday(timezone.localtime(selectors.first_bookable_moment(office, now)))
+    monday, slots = _week_slots(request, office, now)
+    first_monday, last_monday = _open_weeks(office, now)
     context = {
         "office": office,
         "days": selectors.slots_by_day(slots),
+        "book_prefix": reverse("book", kwargs={"slug": office.slug, "slot_id": 0})[:-2],
         "monday": monday,
         "sunday": monday + dt.timedelta(days=6),
         "previous_week": monday - dt.timedelta(weeks=1) if monday > first_monday else None,
-        "next_week": (
-            monday + dt.timedelta(weeks=1)
-            if monday < first_monday + dt.timedelta(weeks=max(office.weeks_open - 1, 0))
-            else None
-        ),
+        "next_week": monday + dt.timedelta(weeks=1) if monday < last_monday else None,
     }
     if request.user.is_authenticated:
         context["refusals"] = eligibility.refusals(request.user, office, now=now)

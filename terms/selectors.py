@@ -37,11 +37,13 @@ class ConsentNeed:
         return self.agreed is not None
 
 
-def latest_consents(user, documents: Iterable[TermsDocument]) -> dict[int, Consent]:
-    """The user's consent to the highest version of each document, by document id."""
+def latest_consents(user, documents: Iterable) -> dict[int, Consent]:
+    """The user's consent to the highest version of each document (documents or their
+    ids), by document id."""
     result: dict[int, Consent] = {}
+    ids = [d if isinstance(d, int) else d.pk for d in documents]
     consents = (
-        Consent.objects.filter(user=user, version__document__in=list(documents))
+        Consent.objects.filter(user=user, version__document_id__in=ids)
         .select_related("version", "version__document")
         .order_by("version__document_id", "-version__number")
     )
@@ -55,30 +57,39 @@ def consent_needs(
 ) -> list[ConsentNeed]:
     """Documents whose version in force the user has not agreed to (empty = all fine)."""
     at = at or timezone.now()
-    documents = list(documents)
-    if not documents:
+    # The versions in force of all the documents, in one query (newest effective first).
+    current: dict[int, TermsVersion] = {}
+    for version in (
+        TermsVersion.objects.published()
+        .filter(document__in=documents, effective_at__lte=at, document__retired_at__isnull=True)
+        .select_related("document")
+        .order_by("document__position", "document_id", "-effective_at")
+    ):
+        current.setdefault(version.document_id, version)
+    if not current:
         return []
-    agreed = latest_consents(user, documents) if user.is_authenticated else {}
+    agreed = latest_consents(user, current) if user.is_authenticated else {}
     needs = []
-    for document in documents:
-        current = version_in_force(document, at)
-        if current is None:
-            continue
-        consent = agreed.get(document.pk)
-        if consent is not None and consent.version.number >= current.number:
+    for document_id, version in current.items():
+        consent = agreed.get(document_id)
+        if consent is not None and consent.version.number >= version.number:
             continue
         since = consent.version.number if consent else 0
-        changes = list(
-            TermsVersion.objects.published()
-            .filter(document=document, number__gt=since, number__lte=current.number)
-            .order_by("number")
+        changes = (
+            list(
+                TermsVersion.objects.published()
+                .filter(document_id=document_id, number__gt=since, number__lte=version.number)
+                .order_by("number")
+            )
+            if consent
+            else []
         )
         needs.append(
             ConsentNeed(
-                document=document,
-                version=current,
+                document=version.document,
+                version=version,
                 agreed=consent.version if consent else None,
-                changes=changes if consent else [],
+                changes=changes,
             )
         )
     return needs
