@@ -67,25 +67,24 @@ def post_message(
             return None
         raise
     transaction.on_commit(lambda: cache.delete(unread_cache_key(user.pk)))
-    transaction.on_commit(lambda: send_message_notice(message_id=message.pk))
+    transaction.on_commit(lambda: send_message_notice(message_id=message.pk, email=user.email))
     return message
 
 
-def send_message_notice(*, message_id: int) -> None:
-    message = Message.objects.select_related("user").get(pk=message_id)
-    if message.user.email.endswith(".invalid"):
+def send_message_notice(*, message_id: int, email: str) -> None:
+    if email.endswith(".invalid"):
         return  # an issued account without an e-mail address: the mailbox is enough
-    url = settings.SITE_URL + reverse("message_detail", kwargs={"pk": message.pk})
+    url = settings.SITE_URL + reverse("message_detail", kwargs={"pk": message_id})
     try:
         send_mail(
             subject=MAIL_SUBJECT,
             message=MAIL_BODY.format(url=url),
             from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[message.user.email],
+            recipient_list=[email],
         )
     except Exception:
         # The message is in the mailbox either way; a failed notice is logged, not raised.
-        logger.exception("could not send the new-message e-mail for message %s", message.pk)
+        logger.exception("could not send the new-message e-mail for message %s", message_id)
 
 
 @transaction.atomic

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
@@ -65,18 +65,16 @@ def issue_room(*, booking_id: int) -> int | None:
         if room is None:
             provider = provider_for(booking.slot.office.meeting_provider)
             details = provider.create(_request_for(booking))
-            try:
-                with transaction.atomic():
-                    room = Room.objects.create(
-                        booking=booking,
-                        provider=provider.name,
-                        meeting_id=details.meeting_id,
-                        passcode_encrypted=crypto.encrypt(details.passcode),
-                        join_url=details.join_url,
-                        external_id=details.external_id,
-                    )
-            except IntegrityError:
-                room = booking.rooms.get(invalidated_at__isnull=True)
+            # The booking row is locked: no other job can be here at once. The unique
+            # constraint (one valid room per booking) stays the guard of last resort.
+            room = Room.objects.create(
+                booking=booking,
+                provider=provider.name,
+                meeting_id=details.meeting_id,
+                passcode_encrypted=crypto.encrypt(details.passcode),
+                join_url=details.join_url,
+                external_id=details.external_id,
+            )
             logger.info("room %s issued for booking %s", room.pk, booking.pk)
         _post_access_code(booking, room)
         return room.pk

@@ -255,7 +255,8 @@ def my_page(request: HttpRequest) -> HttpResponse:
     upcoming, past = selectors.bookings_of(request.user)
     immediate = [
         {"booking": b, "needs": missing_consents(request.user, b.slot.office)}
-        for b in attendance.pending_immediate(request.user)
+        for b in upcoming
+        if b.is_immediate and b.status == Booking.Status.CONFIRMED
     ]
     return render(
         request,
