@@ -226,12 +226,6 @@ def create_booking(
     return booking
 
 
-def _when(booking: Booking) -> str:
-    local = timezone.localtime(booking.slot.starts_at)
-    weekdays = "月火水木金土日"
-    return f"{local:%Y年%m月%d日}（{weekdays[local.weekday()]}）{local:%H:%M}〜{timezone.localtime(booking.slot.ends_at):%H:%M}"  # noqa: E501
-
-
 def _tell_request_received(booking: Booking) -> None:
     office = booking.slot.office
     post_message(
@@ -240,7 +234,7 @@ def _tell_request_received(booking: Booking) -> None:
         subject=f"予約申込みを受け付けました（{office.name}）",
         body=(
             f"{office.name}へのオンライン相談の予約申込みを受け付けました。\n\n"
-            f"希望日時: {_when(booking)}\n\n"
+            f"希望日時: {rooms.japanese_when(booking)}\n\n"
             "相談員が確認して、予約を確定します。確定すると、アクセスコード（ミーティングID・"
             "パスコード）をこのメッセージボックスにお送りします。\n"
             f"2営業日以内に連絡がない場合は、{office.phone.as_national} までお電話ください。\n\n"
@@ -270,7 +264,7 @@ def confirm_booking(*, booking: Booking, actor=None, now: dt.datetime | None = N
         subject=f"予約が確定しました（{office.name}）",
         body=(
             f"{office.name}のオンライン相談の予約が確定しました。\n\n"
-            f"日時: {_when(booking)}\n\n"
+            f"日時: {rooms.japanese_when(booking)}\n\n"
             "アクセスコード（ミーティングID・パスコード）は、準備ができしだい別のメッセージで"
             "お送りします。相談の録画・録音は禁止です。\n\n"
             "Your booking is confirmed. The access code follows in a separate message."
@@ -301,7 +295,8 @@ def decline_booking(*, booking: Booking, actor, reason: str) -> Booking:
         kind=Message.Kind.BOOKING_CANCELLED,
         subject=f"予約申込みについて（{office.name}）",
         body=(
-            f"{_when(booking)}の予約申込みは、お受けできませんでした。\n理由: {reason}\n\n"
+            f"{rooms.japanese_when(booking)}の予約申込みは、お受けできませんでした。\n"
+            f"理由: {reason}\n\n"
             f"ご不明な点は {office.phone.as_national} までお電話ください。"
         ),
         key=f"booking-declined:{booking.pk}",
@@ -345,7 +340,7 @@ def cancel_booking(
         kind=Message.Kind.BOOKING_CANCELLED,
         subject=f"予約をキャンセルしました（{office.name}）",
         body=(
-            f"{_when(booking)}の予約をキャンセルしました。"
+            f"{rooms.japanese_when(booking)}の予約をキャンセルしました。"
             + (f"\n理由: {reason}" if reason else "")
             + "\n\nYour booking was cancelled."
         ),
@@ -398,7 +393,7 @@ def move_booking(*, booking: Booking, slot_id: int, actor, reason: str = "") -> 
         raise BookingError(_("This slot does not belong to this office."), "other_office")
     if slot.cancelled_at is not None or slot.starts_at <= timezone.now():
         raise BookingError(_("Choose a slot in the future that is not cancelled."), "closed")
-    old_when = _when(booking)
+    old_when = rooms.japanese_when(booking)
     booking.slot = slot
     booking.seat = _take_seat(slot)
     try:
@@ -416,7 +411,8 @@ def move_booking(*, booking: Booking, slot_id: int, actor, reason: str = "") -> 
         kind=Message.Kind.BOOKING_MOVED,
         subject=f"予約の日時を変更しました（{office.name}）",
         body=(
-            f"予約の日時を変更しました。\n変更前: {old_when}\n変更後: {_when(booking)}\n\n"
+            f"予約の日時を変更しました。\n変更前: {old_when}\n"
+            f"変更後: {rooms.japanese_when(booking)}\n\n"
             "以前のアクセスコードは使えなくなりました。新しいアクセスコードを別のメッセージで"
             "お送りします。\n\nYour booking was moved; a new access code follows."
         ),
