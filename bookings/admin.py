@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from accounts.usage import RecordsStaffViews
 from portal import crypto
 
-from . import attendance, issuance, reports, rooms, selectors, services
+from . import attendance, issuance, reports, rooms, selectors, services, slot_cache
 from .forms import ReasonForm
 from .models import (
     Booking,
@@ -320,6 +320,14 @@ class StartsFilter(admin.SimpleListFilter):
 
 @admin.register(Slot)
 class SlotAdmin(OfficeScopedAdmin):
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        slot_cache.changed(obj.office_id)
+
+    def delete_model(self, request, obj) -> None:
+        slot_cache.changed(obj.office_id)
+        super().delete_model(request, obj)
+
     list_display = (
         "starts_at",
         "ends_at",

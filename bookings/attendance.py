@@ -14,7 +14,7 @@ from accounts.models import Message
 from accounts.services import post_message
 from terms.models import Consent
 
-from . import eligibility, rooms
+from . import eligibility, rooms, slot_cache
 from .models import Booking, Counsellor, NoShowLift, Office, Slot
 from .services import BookingError, confirm_booking, log_event
 
@@ -233,6 +233,7 @@ def start_immediate_consultation(*, counsellor: Counsellor, user, now=None) -> B
         raise BookingError(_("You have another consultation at this time."), "overlap")
     # Free slots of the counsellor at this time close: the counsellor is busy now.
     overlapping.update(cancelled_at=now)
+    slot_cache.changed(office.pk)
     slot = Slot.objects.create(
         office=office,
         counsellor=counsellor,

@@ -14,7 +14,7 @@ from terms import services as terms_services
 from terms.models import Consent
 from terms.selectors import consent_needs
 
-from . import calendar, eligibility, rooms
+from . import calendar, eligibility, rooms, slot_cache
 from .models import Booking, BookingEvent, Office, Slot, SlotTemplate
 
 logger = logging.getLogger(__name__)
@@ -93,6 +93,8 @@ def generate_slots(*, office: Office, start: dt.date, weeks: int) -> int:
     with transaction.atomic():
         # ignore_conflicts: a slot made meanwhile (or overlapping one, on PostgreSQL) wins.
         Slot.objects.bulk_create(new, ignore_conflicts=True)
+        if new:
+            slot_cache.changed(office.pk)
     return len(new)
 
 
@@ -159,6 +161,7 @@ def _insert_booking(*, slot: Slot, **fields) -> Booking:
     """Take the first free seat of a (locked) slot; the database's unique constraints turn
     a lost race into a clear "taken" instead of a double booking."""
     seat = _take_seat(slot)
+    slot_cache.changed(slot.office_id)
     try:
         with transaction.atomic():
             return Booking.objects.create(slot=slot, seat=seat, **fields)
@@ -284,6 +287,7 @@ def decline_booking(*, booking: Booking, actor, reason: str) -> Booking:
         raise BookingError(_("Only a requested booking can be declined."), "state")
     if not reason.strip():
         raise BookingError(_("Give a reason: the person is told why."), "reason")
+    slot_cache.changed(booking.slot.office_id)
     booking.status = Booking.Status.DECLINED
     booking.cancelled_at = timezone.now()
     booking.cancel_reason = reason
@@ -323,6 +327,7 @@ def cancel_booking(
         )
     if on_behalf and not reason.strip():
         raise BookingError(_("Give a reason for cancelling on the person's behalf."), "reason")
+    slot_cache.changed(booking.slot.office_id)
     booking.status = Booking.Status.CANCELLED
     booking.cancelled_at = now
     booking.cancel_reason = reason
@@ -393,6 +398,7 @@ def move_booking(*, booking: Booking, slot_id: int, actor, reason: str = "") -> 
         raise BookingError(_("This slot does not belong to this office."), "other_office")
     if slot.cancelled_at is not None or slot.starts_at <= timezone.now():
         raise BookingError(_("Choose a slot in the future that is not cancelled."), "closed")
+    slot_cache.changed(slot.office_id)
     old_when = rooms.japanese_when(booking)
     booking.slot = slot
     booking.seat = _take_seat(slot)

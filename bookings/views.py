@@ -5,9 +5,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,7 +21,7 @@ from terms.errors import TermsError
 from terms.models import Consent, TermsDocument, TermsVersion
 from terms.rendering import line_diff, render_markdown
 
-from . import attendance, eligibility, export, ics, rooms, selectors, services
+from . import attendance, eligibility, export, ics, rooms, selectors, services, slot_cache
 from .consent import missing_consents, require_current_consent
 from .forms import BookingForm, ConsentForm, DiffForm
 from .models import Booking, Office, Slot
@@ -79,25 +82,51 @@ def _week_slots(request: HttpRequest, office: Office, now) -> tuple[dt.date, lis
     return monday, slots
 
 
+def _slots_html(request: HttpRequest, office: Office, now) -> str:
+    """The week of free slots, rendered once per office, week, language and change."""
+    try:
+        week = dt.date.fromisoformat(request.GET.get("week", "")).isoformat()
+    except ValueError:
+        week = ""
+    cacheable = office.booking_cutoff_days > 0  # otherwise it changes every minute
+    key = slot_cache.fragment_key(
+        office.pk,
+        language=get_language(),
+        day=timezone.localdate(now).isoformat(),
+        week=week,
+    )
+    html = slot_cache.get(key) if cacheable else None
+    if html is None:
+        monday, slots = _week_slots(request, office, now)
+        first_monday, last_monday = _open_weeks(office, now)
+        html = render_to_string(
+            "bookings/_slots.html",
+            {
+                "office": office,
+                "days": selectors.slots_by_day(slots),
+                "book_prefix": reverse("book", kwargs={"slug": office.slug, "slot_id": 0})[:-2],
+                "monday": monday,
+                "sunday": monday + dt.timedelta(days=6),
+                "previous_week": monday - dt.timedelta(weeks=1) if monday > first_monday else None,
+                "next_week": monday + dt.timedelta(weeks=1) if monday < last_monday else None,
+            },
+            request=request,
+        )
+        if cacheable:
+            slot_cache.put(key, html)
+    return mark_safe(html)  # noqa: S308 - rendered by our own template above
+
+
 def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
     office = get_object_or_404(Office, slug=slug)
     now = timezone.now()
-    monday, slots = _week_slots(request, office, now)
-    first_monday, last_monday = _open_weeks(office, now)
-    context = {
-        "office": office,
-        "days": selectors.slots_by_day(slots),
-        "book_prefix": reverse("book", kwargs={"slug": office.slug, "slot_id": 0})[:-2],
-        "monday": monday,
-        "sunday": monday + dt.timedelta(days=6),
-        "previous_week": monday - dt.timedelta(weeks=1) if monday > first_monday else None,
-        "next_week": monday + dt.timedelta(weeks=1) if monday < last_monday else None,
-    }
+    slots_html = _slots_html(request, office, now)
+    if request.htmx:
+        return HttpResponse(slots_html)
+    context = {"office": office, "slots_html": slots_html}
     if request.user.is_authenticated:
         context["refusals"] = eligibility.refusals(request.user, office, now=now)
         context["consent_needs"] = missing_consents(request.user, office)
-    if request.htmx:
-        return render(request, "bookings/office_detail.html#slots", context)
     return render(request, "bookings/office_detail.html", context)
 
 
