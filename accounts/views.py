@@ -4,10 +4,11 @@ from django.contrib.auth import authenticate, login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+
+from portal.navigation import safe_next
 
 from . import hooks, mailbox, services
 from .forms import EnvironmentForm, IssuedSignInForm, ProfileForm
@@ -34,15 +35,6 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def _safe_next(request: HttpRequest) -> str | None:
-    candidate = request.POST.get("next") or request.GET.get("next")
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return None
-
-
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     current, _created = Profile.objects.get_or_create(user=request.user)
@@ -55,7 +47,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             services.update_profile(user=request.user, data=form.cleaned_data)
             messages.success(request, _("Your profile was saved."))
-            return redirect(_safe_next(request) or "profile")
+            return redirect(safe_next(request) or "profile")
     else:
         form = ProfileForm(
             initial={
@@ -71,7 +63,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/profile.html",
-        {"form": form, "profile": current, "next": _safe_next(request) or ""},
+        {"form": form, "profile": current, "next": safe_next(request) or ""},
     )
 
 
@@ -83,13 +75,13 @@ def environment(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             services.confirm_environment(user=request.user)
             messages.success(request, _("Thank you. Your environment check is recorded."))
-            return redirect(_safe_next(request) or "environment")
+            return redirect(safe_next(request) or "environment")
     else:
         form = EnvironmentForm()
     return render(
         request,
         "accounts/environment.html",
-        {"form": form, "profile": current, "next": _safe_next(request) or ""},
+        {"form": form, "profile": current, "next": safe_next(request) or ""},
     )
 
 
@@ -114,7 +106,7 @@ def issued_sign_in(request: HttpRequest) -> HttpResponse:
             if user is not None:
                 request._sign_in_method = "login_id"
                 login(request, user, backend="accounts.backends.LoginIdBackend")
-                return redirect(_safe_next(request) or "my_page")
+                return redirect(safe_next(request) or "my_page")
             ratelimit.consume(request, action="login_failed", key=login_id)
             form.add_error(None, _("The user ID or the password is not correct."))
     return render(request, "accounts/issued_sign_in.html", {"form": form})

@@ -8,13 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portal.navigation import safe_next
 from terms import selectors as terms_selectors
 from terms import services as terms_services
 from terms.errors import TermsError
@@ -25,14 +25,6 @@ from . import attendance, eligibility, export, ics, rooms, selectors, services, 
 from .consent import missing_consents, require_current_consent
 from .forms import BookingForm, ConsentForm, DiffForm
 from .models import Booking, Office, Slot
-
-
-def _safe_next(request: HttpRequest, candidate: str | None) -> str | None:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return None
 
 
 def _client_ip(request: HttpRequest) -> str | None:
@@ -142,7 +134,7 @@ def office_terms(request: HttpRequest, slug: str) -> HttpResponse:
         if request.user.is_authenticated
         else {}
     )
-    next_url = _safe_next(request, request.GET.get("next")) or ""
+    next_url = safe_next(request) or ""
     documents = []
     for document in office.terms_documents.filter(retired_at__isnull=True):
         current = terms_selectors.version_in_force(document)
@@ -229,7 +221,7 @@ def consent(request: HttpRequest, slug: str) -> HttpResponse:
     office = get_object_or_404(Office, slug=slug)
     agreeable = TermsVersion.objects.published().filter(document__offices=office)
     form = ConsentForm(request.POST, versions=agreeable)
-    next_url = _safe_next(request, request.POST.get("next"))
+    next_url = safe_next(request)
     back = redirect(
         reverse("office_terms", kwargs={"slug": office.slug})
         + (f"?{urlencode({'next': next_url})}" if next_url else "")

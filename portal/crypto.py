@@ -38,20 +38,3 @@ def decrypt(token: str) -> str:
 def rotate(token: str) -> str:
     """Re-encrypt with the newest key (no-op in content)."""
     return _fernet().rotate(token.encode("ascii")).decode("ascii")
-
-
-class Secret:
-    """A value that never shows itself in logs, reprs or tracebacks by accident."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('********')"
-
-    __str__ = __repr__
