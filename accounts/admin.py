@@ -1,19 +1,13 @@
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
+
+from portal.admin_tools import ask_reason
 
 from . import services
 from .models import AccountEvent, Message, Profile, SignIn, StaffAccess, User
 from .usage import RecordsStaffViews
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 3})
-    )
 
 
 class AccountEventInline(admin.TabularInline):
@@ -61,45 +55,25 @@ class UserAdmin(RecordsStaffViews, BaseUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
-    def _with_reason(self, request, queryset, title, action, callback):
-        if "confirm" in request.POST:
-            form = ReasonForm(request.POST)
-            if form.is_valid():
-                for user in queryset:
-                    callback(user=user, actor=request.user, reason=form.cleaned_data["reason"])
-                self.message_user(request, _t("Done."), messages.SUCCESS)
-                return None
-        else:
-            form = ReasonForm()
-        return TemplateResponse(
-            request,
-            "admin/reason_form.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": title,
-                "objects": queryset,
-                "form": form,
-                "action": action,
-                "opts": self.model._meta,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            },
-        )
+    def _for_each_with_reason(self, request, queryset, title, service):
+        def apply(reason: str) -> None:
+            for user in queryset:
+                service(user=user, actor=request.user, reason=reason)
+            self.message_user(request, _t("Done."), messages.SUCCESS)
+
+        return ask_reason(self, request, queryset, title=title, on_reason=apply)
 
     def subject_of(self, obj):
         return obj
 
     @admin.action(description=_("Suspend at once (cancels their bookings)…"))
     def suspend(self, request, queryset):
-        return self._with_reason(request, queryset, _t("Suspend"), "suspend", services.suspend_user)
+        return self._for_each_with_reason(request, queryset, _t("Suspend"), services.suspend_user)
 
     @admin.action(description=_("Lift the suspension…"))
     def lift_suspension(self, request, queryset):
-        return self._with_reason(
-            request,
-            queryset,
-            _t("Lift the suspension"),
-            "lift_suspension",
-            services.lift_suspension,
+        return self._for_each_with_reason(
+            request, queryset, _t("Lift the suspension"), services.lift_suspension
         )
 
 

@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy
 
 from accounts.usage import RecordsStaffViews
 from portal import crypto
+from portal.admin_tools import action_page, ask_reason
 
 from . import attendance, issuance, reports, rooms, selectors, services, slot_cache
-from .forms import ReasonForm
 from .models import (
     Booking,
     BookingEvent,
@@ -214,18 +214,12 @@ class OfficeAdmin(admin.ModelAdmin):
                 office=office, actor=request.user, email=form.cleaned_data["email"]
             )
             return letter_response(request, letter)
-        return TemplateResponse(
+        return action_page(
+            self,
             request,
-            "admin/reason_form.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Issue an account for %(office)s") % {"office": office},
-                "objects": [office],
-                "form": form,
-                "action": "issue_account",
-                "opts": self.model._meta,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            },
+            [office],
+            title=_("Issue an account for %(office)s") % {"office": office},
+            form=form,
         )
 
     @admin.action(description=gettext_lazy("Generate slots for the open weeks"))
@@ -451,84 +445,68 @@ class BookingAdmin(RecordsStaffViews, OfficeScopedAdmin):
     def confirm(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._each(request, queryset, services.confirm_booking)
 
-    def _with_reason(self, request, queryset, title, callback) -> HttpResponse | None:
-        if "confirm" in request.POST:
-            form = ReasonForm(request.POST)
-            if form.is_valid():
-                callback(form.cleaned_data["reason"])
-                return None
-        else:
-            form = ReasonForm()
-        return TemplateResponse(
-            request,
-            "admin/bookings/reason.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": title,
-                "bookings": queryset,
-                "form": form,
-                "action": request.POST.get("action"),
-                "opts": self.model._meta,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            },
-        )
-
     @admin.action(description=gettext_lazy("Decline the selected requests…"))
     def decline(self, request: HttpRequest, queryset: QuerySet):
-        return self._with_reason(
+        return ask_reason(
+            self,
             request,
             queryset,
-            _("Decline requests"),
-            lambda reason: self._each(request, queryset, services.decline_booking, reason=reason),
+            title=_("Decline requests"),
+            on_reason=lambda reason: self._each(
+                request, queryset, services.decline_booking, reason=reason
+            ),
         )
 
     @admin.action(description=gettext_lazy("Cancel on the person's behalf (they phoned)…"))
     def cancel_on_behalf(self, request: HttpRequest, queryset: QuerySet):
-        return self._with_reason(
+        return ask_reason(
+            self,
             request,
             queryset,
-            _("Cancel on the person's behalf"),
-            lambda reason: self._each(
+            title=_("Cancel on the person's behalf"),
+            on_reason=lambda reason: self._each(
                 request, queryset, services.cancel_booking, reason=reason, on_behalf=True
             ),
         )
 
-    @admin.action(description=gettext_lazy("Book a follow-up for this person…"))
-    def book_follow_up(self, request: HttpRequest, queryset: QuerySet):
+    def _choose_slot(self, request, queryset, *, title: str, act, done: str):
+        """Ask for another free slot of the booking's office, then act(booking, slot, note)."""
         if queryset.count() != 1:
             self.message_user(request, _("Choose exactly one booking."), messages.ERROR)
             return None
         booking = queryset.get()
-        office = booking.slot.office
-        free = Slot.objects.filter(
-            office=office, cancelled_at__isnull=True, starts_at__gt=timezone.now()
-        ).order_by("starts_at")[:200]
+        now = timezone.now()
         form = FollowUpForm(request.POST if "confirm" in request.POST else None)
-        form.fields["slot"].queryset = Slot.objects.filter(pk__in=[s.pk for s in free])
-        if "confirm" in request.POST and form.is_valid():
+        form.fields["slot"].queryset = selectors.free_slots(
+            booking.slot.office, now, now + dt.timedelta(weeks=12), now
+        )
+        if form.is_bound and form.is_valid():
             try:
-                services.book_follow_up(
-                    counsellor_user=request.user,
-                    user=booking.user,
-                    slot_id=form.cleaned_data["slot"].pk,
-                    note=form.cleaned_data["note"],
-                )
+                act(booking, form.cleaned_data["slot"], form.cleaned_data["note"])
             except services.BookingError as error:
                 self.message_user(request, error.message, messages.ERROR)
             else:
-                self.message_user(request, _("The follow-up booking is confirmed."))
+                self.message_user(request, done)
             return None
-        return TemplateResponse(
+        return action_page(
+            self,
             request,
-            "admin/bookings/follow_up.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Book a follow-up for %(name)s") % {"name": booking.full_name},
-                "booking": booking,
-                "form": form,
-                "opts": self.model._meta,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            },
+            [booking],
+            title=title % {"name": booking.full_name},
+            form=form,
+            explanation=f"{booking.full_name_kana} · {booking.phone.as_national}",
+        )
+
+    @admin.action(description=gettext_lazy("Book a follow-up for this person…"))
+    def book_follow_up(self, request: HttpRequest, queryset: QuerySet):
+        return self._choose_slot(
+            request,
+            queryset,
+            title=_("Book a follow-up for %(name)s"),
+            done=_("The follow-up booking is confirmed."),
+            act=lambda booking, slot, note: services.book_follow_up(
+                counsellor_user=request.user, user=booking.user, slot_id=slot.pk, note=note
+            ),
         )
 
     def _mark(self, request, queryset, mark: str) -> None:
@@ -551,11 +529,14 @@ class BookingAdmin(RecordsStaffViews, OfficeScopedAdmin):
 
     @admin.action(description=gettext_lazy("Undo a no-show cancellation…"))
     def undo_no_show(self, request: HttpRequest, queryset: QuerySet):
-        return self._with_reason(
+        return ask_reason(
+            self,
             request,
             queryset,
-            _("Undo a no-show cancellation"),
-            lambda reason: self._each(request, queryset, attendance.undo_no_show, reason=reason),
+            title=_("Undo a no-show cancellation"),
+            on_reason=lambda reason: self._each(
+                request, queryset, attendance.undo_no_show, reason=reason
+            ),
         )
 
     @admin.action(description=gettext_lazy("Start an immediate consultation with this person now"))
@@ -586,42 +567,14 @@ class BookingAdmin(RecordsStaffViews, OfficeScopedAdmin):
 
     @admin.action(description=gettext_lazy("Move to another slot…"))
     def move(self, request: HttpRequest, queryset: QuerySet):
-        if queryset.count() != 1:
-            self.message_user(request, _("Choose exactly one booking."), messages.ERROR)
-            return None
-        booking = queryset.get()
-        form = FollowUpForm(request.POST if "confirm" in request.POST else None)
-        form.fields["slot"].queryset = selectors.free_slots(
-            booking.slot.office,
-            timezone.now(),
-            timezone.now() + dt.timedelta(weeks=12),
-            timezone.now(),
-        )
-        if "confirm" in request.POST and form.is_valid():
-            try:
-                services.move_booking(
-                    booking=booking,
-                    slot_id=form.cleaned_data["slot"].pk,
-                    actor=request.user,
-                    reason=form.cleaned_data["note"],
-                )
-            except services.BookingError as error:
-                self.message_user(request, error.message, messages.ERROR)
-            else:
-                self.message_user(request, _("The booking was moved."))
-            return None
-        return TemplateResponse(
+        return self._choose_slot(
             request,
-            "admin/bookings/follow_up.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Move the booking of %(name)s") % {"name": booking.full_name},
-                "booking": booking,
-                "form": form,
-                "action": "move",
-                "opts": self.model._meta,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            },
+            queryset,
+            title=_("Move the booking of %(name)s"),
+            done=_("The booking was moved."),
+            act=lambda booking, slot, note: services.move_booking(
+                booking=booking, slot_id=slot.pk, actor=request.user, reason=note
+            ),
         )
 
 
@@ -701,17 +654,11 @@ class IssuedAccountAdmin(OfficeScopedAdmin):
             return letter_response(
                 request, issuance.reissue_account(issued=issued, actor=request.user)
             )
-        return TemplateResponse(
+        return action_page(
+            self,
             request,
-            "admin/reason_form.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Reissue the account of %(user)s") % {"user": issued.user},
-                "objects": [issued],
-                "explanation": _("The old user ID and password stop working at once."),
-                "form": forms.Form(),
-                "action": "reissue",
-                "opts": self.model._meta,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            },
+            [issued],
+            title=_("Reissue the account of %(user)s") % {"user": issued.user},
+            explanation=_("The old user ID and password stop working at once."),
+            form=forms.Form(),
         )

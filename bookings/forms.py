@@ -90,9 +90,3 @@ class BookingForm(forms.Form):
     @property
     def acknowledged_versions(self) -> set[int]:
         return {v.pk for v in self.terms_to_accept if self.cleaned_data.get(f"agree_{v.pk}")}
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 3})
-    )
