@@ -38,6 +38,16 @@ def booking_deadline(office: Office, starts_at: dt.datetime) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(closing_day, dt.time.min))
 
 
+def first_bookable_moment(office: Office, now: dt.datetime) -> dt.datetime:
+    """Slots starting before this have closed: the counterpart of `booking_deadline` for
+    listing free slots (now >= booking_deadline(slot) exactly when the slot starts before
+    this moment)."""
+    if not office.booking_cutoff_days:
+        return now
+    first_day = timezone.localtime(now).date() + dt.timedelta(days=office.booking_cutoff_days)
+    return timezone.make_aware(dt.datetime.combine(first_day, dt.time.min))
+
+
 def add_business_days(
     office: Office, start: dt.datetime, days: int, closures: Iterable[OfficeClosure] | None = None
 ) -> dt.datetime:

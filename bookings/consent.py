@@ -10,11 +10,34 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from terms.models import Consent
 from terms.selectors import ConsentNeed, consent_needs
+from terms.services import record_consent
 
-from .models import Office
+from .models import Booking, Office
+
+
+def record_office_consent(*, user, office: Office, version, ip_address, user_agent: str):
+    """A person agrees to a version of the office's terms on the terms page. While the
+    office has an immediate consultation waiting for them, that is the re-consent of
+    K6の2(2) and is recorded as such; otherwise it is an explicit consent."""
+    waiting = Booking.objects.filter(
+        user=user,
+        slot__office=office,
+        is_immediate=True,
+        status=Booking.Status.CONFIRMED,
+        slot__ends_at__gt=timezone.now(),
+    ).exists()
+    return record_consent(
+        user=user,
+        version=version,
+        method=Consent.Method.RECONSENT_IMMEDIATE if waiting else Consent.Method.EXPLICIT,
+        ip_address=ip_address,
+        user_agent=user_agent,
+    )
 
 
 def missing_consents(user, office: Office) -> list[ConsentNeed]:

@@ -209,7 +209,10 @@ def answer_by(booking: Booking) -> dt.datetime:
 
 def overdue_requests(*, now: dt.datetime | None = None) -> list[Booking]:
     now = now or timezone.now()
-    requests = Booking.objects.filter(status=Booking.Status.REQUESTED).select_related(
-        "slot__office"
+    # Closures come with their office (one query), not once per request.
+    requests = (
+        Booking.objects.filter(status=Booking.Status.REQUESTED)
+        .select_related("slot__office")
+        .prefetch_related("slot__office__closures")
     )
     return [booking for booking in requests if answer_by(booking) < now]

@@ -5,16 +5,8 @@ import datetime as dt
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
+from . import calendar
 from .models import Booking, Office, Slot
-
-
-def first_bookable_moment(office: Office, now: dt.datetime) -> dt.datetime:
-    """Slots starting before this have closed (bookings close at the end of the day
-    `booking_cutoff_days` before the slot's day)."""
-    if not office.booking_cutoff_days:
-        return now
-    first_day = timezone.localtime(now).date() + dt.timedelta(days=office.booking_cutoff_days)
-    return timezone.make_aware(dt.datetime.combine(first_day, dt.time.min))
 
 
 def free_slots(office: Office, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> QuerySet:
@@ -23,7 +15,7 @@ def free_slots(office: Office, start: dt.datetime, end: dt.datetime, now: dt.dat
         Slot.objects.filter(
             office=office,
             cancelled_at__isnull=True,
-            starts_at__gte=max(start, first_bookable_moment(office, now)),
+            starts_at__gte=max(start, calendar.first_bookable_moment(office, now)),
             starts_at__lt=end,
         )
         .annotate(taken=Count("bookings", filter=Q(bookings__status__in=Booking.ACTIVE)))

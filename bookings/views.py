@@ -16,13 +16,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.navigation import safe_next
 from terms import selectors as terms_selectors
-from terms import services as terms_services
 from terms.errors import TermsError
 from terms.models import Consent, TermsDocument, TermsVersion
 from terms.rendering import line_diff, render_markdown
 
-from . import attendance, eligibility, export, ics, rooms, selectors, services, slot_cache
-from .consent import missing_consents, require_current_consent
+from . import calendar, eligibility, export, ics, rooms, selectors, services, slot_cache
+from .consent import missing_consents, record_office_consent, require_current_consent
 from .forms import BookingForm, ConsentForm, DiffForm
 from .models import Booking, Office, Slot
 
@@ -37,7 +36,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _open_weeks(office: Office, now) -> tuple[dt.date, dt.date]:
-    first_monday = _monday(timezone.localtime(selectors.first_bookable_moment(office, now)))
+    first_monday = _monday(timezone.localtime(calendar.first_bookable_moment(office, now)))
     return first_monday, first_monday + dt.timedelta(weeks=max(office.weeks_open - 1, 0))
 
 
@@ -232,14 +231,11 @@ def consent(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.error(request, error)
         return back
     version = form.cleaned_data["version"]
-    immediate = any(
-        b.slot.office_id == office.pk for b in attendance.pending_immediate(request.user)
-    )
     try:
-        terms_services.record_consent(
+        record_office_consent(
             user=request.user,
+            office=office,
             version=version,
-            method=Consent.Method.RECONSENT_IMMEDIATE if immediate else Consent.Method.EXPLICIT,
             ip_address=_client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
