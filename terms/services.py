@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -145,8 +147,6 @@ def notify_revision(*, version_id: int) -> int:
     Idempotent: each user gets one message per version, however often this runs.
     Returns how many new messages were written.
     """
-    from django.conf import settings
-
     version = TermsVersion.objects.select_related("document").get(pk=version_id)
     if not version.is_published:
         return 0
@@ -165,8 +165,6 @@ def notify_revision(*, version_id: int) -> int:
             + f"?from={version.number - 1}&to={version.number}"
         )
     effective = timezone.localtime(version.effective_at)
-    from django.contrib.auth import get_user_model
-
     sent = 0
     for user in get_user_model().objects.filter(pk__in=list(user_ids)).iterator():
         message = post_message(
