@@ -299,6 +299,11 @@ else:
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = False
+# Celery's Django fixup closes the database connection around every task unless this is
+# set (then it closes it every 1,000 tasks). Between tasks, `portal.celery` does what
+# Django does between requests instead: close a connection that is broken or older than
+# CONN_MAX_AGE, and health-check the one kept before its next use.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
