@@ -43,29 +43,37 @@ def post_message(
     key: str = "",
     link: str = "",
     attachment: str = "",
+    key_is_new: bool = False,
 ) -> Message | None:
     """Put a message in the user's mailbox and tell them by e-mail that it is there.
 
     With a `key`, the message is delivered at most once: a second call with the same key
     returns None and sends nothing. The e-mail carries only a link, never the content.
+    `key_is_new`: the caller's transaction holds what makes the key unique (it names a row
+    created or a state entered in that transaction), so the check and its savepoint are
+    skipped; a duplicate would still fail on the unique constraint.
     """
-    if key and Message.objects.filter(user=user, key=key).exists():
-        return None
-    try:
-        with transaction.atomic():
-            message = Message.objects.create(
-                user=user,
-                kind=kind,
-                subject=subject,
-                body=body,
-                key=key,
-                link=link,
-                attachment=attachment,
-            )
-    except IntegrityError:
-        if key:  # a concurrent delivery with the same key won
+    fields = {
+        "user": user,
+        "kind": kind,
+        "subject": subject,
+        "body": body,
+        "key": key,
+        "link": link,
+        "attachment": attachment,
+    }
+    if key_is_new:
+        message = Message.objects.create(**fields)
+    else:
+        if key and Message.objects.filter(user=user, key=key).exists():
             return None
-        raise
+        try:
+            with transaction.atomic():
+                message = Message.objects.create(**fields)
+        except IntegrityError:
+            if key:  # a concurrent delivery with the same key won
+                return None
+            raise
     transaction.on_commit(lambda: cache.delete(unread_cache_key(user.pk)))
     transaction.on_commit(lambda: send_message_notice(message_id=message.pk, email=user.email))
     return message

@@ -43,44 +43,69 @@ def _request_for(booking: Booking) -> MeetingRequest:
     )
 
 
+# What the room job reads of a booking: the provider's request and the mailbox message.
+ROOM_JOB_FIELDS = (
+    "status",
+    "user__email",
+    "slot__starts_at",
+    "slot__ends_at",
+    "slot__counsellor_id",
+    "slot__office__slug",
+    "slot__office__name",
+    "slot__office__phone",
+    "slot__office__meeting_provider",
+)
+
+
 def issue_room(*, booking_id: int) -> int | None:
     """Create the room of a confirmed booking and put the access code in the mailbox.
 
     Idempotent: the booking row is locked while the room is made, so a duplicated or
     retried job finds the room and writes nothing new. Returns the room's id (never the
-    passcode: task results are logged).
+    passcode: task results are logged). Two reads, two inserts and the commit for a new
+    room: this runs once per confirmation.
     """
     with transaction.atomic():
         booking = (
             Booking.objects.select_for_update(of=("self",))
             .select_related("slot", "slot__office", "user")
+            .only(*ROOM_JOB_FIELDS)
             .filter(pk=booking_id)
+            .order_by()
             .first()
         )
         if booking is None or booking.status != Booking.Status.CONFIRMED:
             return None
         if booking.slot.ends_at <= timezone.now():
             return None
+        # Read after the lock is held, in a statement of its own: a job that waited for
+        # the lock must see the room the job before it committed. (A subquery of the
+        # locking SELECT would still see the snapshot from before the wait.)
         room = booking.rooms.filter(invalidated_at__isnull=True).first()
-        if room is None:
-            provider = provider_for(booking.slot.office.meeting_provider)
-            details = provider.create(_request_for(booking))
-            # The booking row is locked: no other job can be here at once. The unique
-            # constraint (one valid room per booking) stays the guard of last resort.
-            room = Room.objects.create(
-                booking=booking,
-                provider=provider.name,
-                meeting_id=details.meeting_id,
-                passcode_encrypted=crypto.encrypt(details.passcode),
-                join_url=details.join_url,
-                external_id=details.external_id,
-            )
-            logger.info("room %s issued for booking %s", room.pk, booking.pk)
-        _post_access_code(booking, room)
+        if room is not None:
+            # A retried or duplicated job: deliver the message if the first attempt did
+            # not get that far.
+            _post_access_code(booking, room, new=False)
+            return room.pk
+        provider = provider_for(booking.slot.office.meeting_provider)
+        details = provider.create(_request_for(booking))
+        # The booking row is locked: no other job can be here at once. The unique
+        # constraint (one valid room per booking) stays the guard of last resort.
+        room = Room.objects.create(
+            booking=booking,
+            provider=provider.name,
+            meeting_id=details.meeting_id,
+            passcode_encrypted=crypto.encrypt(details.passcode),
+            join_url=details.join_url,
+            external_id=details.external_id,
+        )
+        logger.info("room %s issued for booking %s", room.pk, booking.pk)
+        _post_access_code(booking, room, new=True)
         return room.pk
 
 
-def _post_access_code(booking: Booking, room: Room) -> None:
+def _post_access_code(booking: Booking, room: Room, *, new: bool) -> None:
+    """`new`: the room was created in this transaction, so its message cannot exist yet."""
     office = booking.slot.office
     terms_url = settings.SITE_URL + reverse("office_terms", kwargs={"slug": office.slug})
     post_message(
@@ -100,6 +125,7 @@ def _post_access_code(booking: Booking, room: Room) -> None:
             "booking is open. Recording the consultation is not allowed."
         ),
         key=f"access-code:{room.pk}",
+        key_is_new=new,
         attachment=f"room:{room.pk}",
     )
 

@@ -251,7 +251,11 @@ def _tell_request_received(booking: Booking) -> None:
 @transaction.atomic
 def confirm_booking(*, booking: Booking, actor=None, now: dt.datetime | None = None) -> Booking:
     """The one place where a booking becomes confirmed (the room job hooks in here)."""
-    booking = Booking.objects.select_for_update().select_related("slot__office").get(pk=booking.pk)
+    booking = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("slot__office", "user")
+        .get(pk=booking.pk)
+    )
     if booking.status == Booking.Status.CONFIRMED:
         return booking
     if booking.status != Booking.Status.REQUESTED:
@@ -273,6 +277,7 @@ def confirm_booking(*, booking: Booking, actor=None, now: dt.datetime | None = N
             "Your booking is confirmed. The access code follows in a separate message."
         ),
         key=f"booking-confirmed:{booking.pk}",
+        key_is_new=True,  # a booking becomes confirmed once, here, under the row lock
     )
     from .tasks import issue_room_task  # the room job reacts to every confirmation
 
