@@ -29,3 +29,27 @@ class BookingsConfig(AppConfig):
         from .attendance import phone_change_refusal
 
         register_phone_change_rule(phone_change_refusal)
+
+        from django.db.models.signals import post_delete, post_save
+
+        from terms.models import Consent
+
+        from . import my_page_cache
+        from .models import Booking, Slot
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                my_page_cache.booking_saved,
+                sender=Booking,
+                weak=False,
+                dispatch_uid=f"bookings.my_page.booking.{signal is post_save}",
+            )
+            signal.connect(
+                my_page_cache.consent_saved,
+                sender=Consent,
+                weak=False,
+                dispatch_uid=f"bookings.my_page.consent.{signal is post_save}",
+            )
+        post_save.connect(
+            my_page_cache.slot_saved, sender=Slot, weak=False, dispatch_uid="bookings.my_page.slot"
+        )

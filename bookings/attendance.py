@@ -14,7 +14,7 @@ from accounts.models import Message
 from accounts.services import post_message
 from terms.models import Consent
 
-from . import eligibility, rooms, slot_cache
+from . import eligibility, my_page_cache, rooms, slot_cache
 from .models import Booking, Counsellor, NoShowLift, Office, Slot
 from .services import BookingError, confirm_booking, log_event
 
@@ -81,6 +81,7 @@ def sweep_no_shows(*, now: dt.datetime | None = None) -> int:
             status=Booking.Status.NO_SHOW, no_show_at=now
         ).select_related("slot__office", "user"):
             log_event(booking=booking, action="no_show", note=f"{settings.NO_SHOW_AFTER_MINUTES}")
+            my_page_cache.changed(booking.user_id)  # the UPDATE above sent no signal
             rooms.invalidate_rooms(booking=booking)
             _tell_no_show(booking)
     logger.info("%s bookings cancelled as no-shows", marked)

@@ -1,11 +1,14 @@
-"""Reads for pages: free slots by day, a person's bookings."""
+"""Reads for pages: free slots by day, a person's bookings and agreed terms."""
 
 import datetime as dt
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
+from terms.models import Consent
+
 from . import calendar
+from .consent import missing_consents
 from .models import Booking, Office, Slot
 
 
@@ -50,3 +53,39 @@ def bookings_of(user, *, past_limit: int = 20) -> tuple[list[Booking], list[Book
     upcoming = list(mine.filter(upcoming_filter).order_by("slot__starts_at"))
     past = list(mine.exclude(upcoming_filter).order_by("-slot__starts_at")[:past_limit])
     return upcoming, past
+
+
+def agreed_terms_by_office(user) -> list[dict]:
+    """For each office whose terms the person agreed to: the latest consent per document."""
+    consents = (
+        Consent.objects.filter(user=user)
+        .select_related("version", "version__document")
+        .prefetch_related("version__document__offices")
+        .order_by("version__document__position", "-version__number")
+    )
+    by_office: dict[int, dict] = {}
+    for consent in consents:
+        for office in consent.version.document.offices.all():
+            entry = by_office.setdefault(office.pk, {"office": office, "documents": {}})
+            entry["documents"].setdefault(consent.version.document_id, consent)
+    return [
+        {"office": e["office"], "consents": list(e["documents"].values())}
+        for e in sorted(by_office.values(), key=lambda e: e["office"].pk)
+    ]
+
+
+def my_page_lists(user) -> dict:
+    """Everything My Page lists: upcoming and past bookings, immediate consultations an
+    office has started (with the terms still to agree to), and the agreed terms."""
+    upcoming, past = bookings_of(user)
+    immediate = [
+        {"booking": b, "needs": missing_consents(user, b.slot.office)}
+        for b in upcoming
+        if b.is_immediate and b.status == Booking.Status.CONFIRMED
+    ]
+    return {
+        "upcoming": upcoming,
+        "past": past,
+        "immediate": immediate,
+        "consent_offices": agreed_terms_by_office(user),
+    }

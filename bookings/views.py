@@ -17,10 +17,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 from portal.navigation import safe_next
 from terms import selectors as terms_selectors
 from terms.errors import TermsError
-from terms.models import Consent, TermsDocument, TermsVersion
+from terms.models import TermsDocument, TermsVersion
 from terms.rendering import line_diff, render_markdown
 
-from . import calendar, eligibility, export, ics, rooms, selectors, services, slot_cache
+from . import (
+    calendar,
+    eligibility,
+    export,
+    ics,
+    my_page_cache,
+    rooms,
+    selectors,
+    services,
+    slot_cache,
+)
 from .consent import missing_consents, record_office_consent, require_current_consent
 from .forms import BookingForm, ConsentForm, DiffForm
 from .models import Booking, Office, Slot
@@ -254,31 +264,20 @@ def consent(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def my_page(request: HttpRequest) -> HttpResponse:
-    consents = (
-        Consent.objects.filter(user=request.user)
-        .select_related("version", "version__document")
-        .prefetch_related("version__document__offices")
-        .order_by("version__document__position", "-version__number")
-    )
-    by_office: dict[int, dict] = {}
-    for consent in consents:
-        for office in consent.version.document.offices.all():
-            entry = by_office.setdefault(office.pk, {"office": office, "documents": {}})
-            entry["documents"].setdefault(consent.version.document_id, consent)
-    offices = [
-        {"office": e["office"], "consents": list(e["documents"].values())}
-        for e in sorted(by_office.values(), key=lambda e: e["office"].pk)
-    ]
-    upcoming, past = selectors.bookings_of(request.user)
-    immediate = [
-        {"booking": b, "needs": missing_consents(request.user, b.slot.office)}
-        for b in upcoming
-        if b.is_immediate and b.status == Booking.Status.CONFIRMED
-    ]
+    key = my_page_cache.fragment_key(request.user.pk, language=get_language())
+    parts = my_page_cache.get(key)
+    if parts is None:
+        context = selectors.my_page_lists(request.user)
+        parts = tuple(
+            render_to_string(f"bookings/_my_page_{name}.html", context, request=request)
+            for name in ("notices", "lists")
+        )
+        my_page_cache.put(key, parts)
+    notices_html, lists_html = (mark_safe(html) for html in parts)  # noqa: S308 - our templates
     return render(
         request,
         "bookings/my_page.html",
-        {"consent_offices": offices, "upcoming": upcoming, "past": past, "immediate": immediate},
+        {"notices_html": notices_html, "lists_html": lists_html},
     )
 
 

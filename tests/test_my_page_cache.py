@@ -1,0 +1,191 @@
+"""My Page's lists are rendered once and kept until the person's bookings or consents
+change: every change shows at once, and nobody ever sees another person's lists."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+
+from bookings import attendance, services
+from bookings.models import Booking
+from terms.models import Consent
+from terms.services import create_draft, publish_version, record_consent
+from tests.factories import (
+    jst,
+    make_counsellor,
+    make_document,
+    make_eligible,
+    make_office,
+    make_slot,
+    publish_historical,
+)
+
+pytestmark = pytest.mark.django_db
+NOW = jst(2026, 11, 24, 15, 0)  # a Tuesday afternoon, Japan time
+
+
+@pytest.fixture(autouse=True)
+def frozen_time():
+    with time_machine.travel(NOW, tick=False), translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client(client):
+    client.cookies["django_language"] = "en"
+    return client
+
+
+@pytest.fixture
+def office():
+    office = make_office(slug="cache-test", municipality_codes=["01213"])
+    publish_historical(make_document(office), "## 第1条\n\n規約です。\n")
+    return office
+
+
+@pytest.fixture
+def counsellor(office):
+    return make_counsellor(office)
+
+
+@pytest.fixture
+def alice(make_user, office):
+    return make_eligible(make_user("alice@example.jp"), office)
+
+
+def book(user, office, slot) -> Booking:
+    return services.create_booking(
+        user=user,
+        office=office,
+        slot_id=slot.pk,
+        full_name="山田 花子",
+        full_name_kana="ヤマダ ハナコ",
+        job_seeker_number="",
+        phone="090-1234-5678",
+    )
+
+
+def my_page(client) -> str:
+    response = client.get("/me/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def upcoming_part(html: str) -> str:
+    return html.split("Upcoming bookings", 1)[1].split("<h2", 1)[0]
+
+
+def test_the_second_visit_reads_the_lists_from_the_cache(client, alice, office, counsellor):
+    book(alice, office, make_slot(office, counsellor, jst(2026, 11, 26, 10, 0)))
+    client.force_login(alice)
+    with CaptureQueriesContext(connection) as first:
+        my_page(client)
+    with CaptureQueriesContext(connection) as second:
+        html = my_page(client)
+    assert "Thu, 26 November 2026, 10:00" in html
+    tables = " ".join(q["sql"] for q in second.captured_queries)
+    assert "bookings_booking" not in tables and "terms_consent" not in tables
+    assert len(second) < len(first)
+
+
+def test_a_new_booking_shows_at_once(
+    client, alice, office, counsellor, django_capture_on_commit_callbacks
+):
+    client.force_login(alice)
+    assert "No upcoming bookings." in my_page(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        book(alice, office, make_slot(office, counsellor, jst(2026, 11, 26, 10, 0)))
+    html = my_page(client)
+    assert "No upcoming bookings." not in html
+    assert "Thu, 26 November 2026, 10:00" in upcoming_part(html)
+
+
+def test_a_cancellation_moves_the_booking_out_of_upcoming_at_once(
+    client, alice, office, counsellor, django_capture_on_commit_callbacks
+):
+    booking = book(alice, office, make_slot(office, counsellor, jst(2026, 11, 26, 10, 0)))
+    client.force_login(alice)
+    assert "Thu, 26 November 2026, 10:00" in upcoming_part(my_page(client))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_booking(booking=booking, actor=alice)
+    html = my_page(client)
+    assert "Thu, 26 November 2026, 10:00" not in upcoming_part(html)
+    assert "Past and closed bookings" in html and "Cancelled" in html
+
+
+def test_the_no_show_sweep_shows_at_once(
+    client, alice, office, counsellor, django_capture_on_commit_callbacks
+):
+    slot = make_slot(office, counsellor, jst(2026, 11, 24, 16, 0))
+    with time_machine.travel(jst(2026, 11, 23, 12, 0), tick=False):
+        book(alice, office, slot)
+    client.force_login(alice)
+    assert "Tue, 24 November 2026, 16:00" in upcoming_part(my_page(client))
+    with time_machine.travel(jst(2026, 11, 24, 16, 10), tick=False):
+        # The sweep cancels with one bulk UPDATE, which sends no signal of its own.
+        with django_capture_on_commit_callbacks(execute=True):
+            assert attendance.sweep_no_shows() == 1
+        html = my_page(client)
+    assert "Tue, 24 November 2026, 16:00" not in upcoming_part(html)
+    assert str(Booking.Status.NO_SHOW.label) in html
+
+
+def test_a_new_consent_shows_at_once(client, alice, office, django_capture_on_commit_callbacks):
+    document = office.terms_documents.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        v2 = publish_version(
+            version=create_draft(document=document, text="## 第1条\n\n改定。\n", change_summary="x")
+        )
+    client.force_login(alice)
+    assert "Version 2" not in my_page(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        record_consent(user=alice, version=v2, method=Consent.Method.EXPLICIT)
+    assert "Version 2" in my_page(client)
+
+
+def test_an_immediate_consultation_shows_at_once(
+    client, alice, office, counsellor, django_capture_on_commit_callbacks
+):
+    client.force_login(alice)
+    assert "has started an immediate consultation" not in my_page(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = attendance.start_immediate_consultation(counsellor=counsellor, user=alice)
+    html = my_page(client)
+    assert "has started an immediate consultation" in html
+    assert f"/me/bookings/{booking.pk}/" in html
+
+
+def test_a_slot_moved_in_admin_shows_its_new_time_at_once(
+    client, alice, office, counsellor, django_capture_on_commit_callbacks
+):
+    slot = make_slot(office, counsellor, jst(2026, 11, 26, 10, 0))
+    book(alice, office, slot)
+    client.force_login(alice)
+    assert "Thu, 26 November 2026, 10:00" in my_page(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        slot.starts_at += dt.timedelta(hours=1)
+        slot.ends_at += dt.timedelta(hours=1)
+        slot.save()
+    html = my_page(client)
+    assert "Thu, 26 November 2026, 11:00" in html
+    assert "Thu, 26 November 2026, 10:00" not in html
+
+
+def test_each_language_and_each_person_gets_their_own_lists(
+    client, alice, make_user, office, counsellor
+):
+    book(alice, office, make_slot(office, counsellor, jst(2026, 11, 26, 10, 0)))
+    client.force_login(alice)
+    assert "Upcoming bookings" in my_page(client)
+    client.cookies["django_language"] = "ja"
+    with translation.override("ja"):
+        html = my_page(client)
+    assert "これからの予約" in html and "Upcoming bookings" not in html
+
+    bob = make_eligible(make_user("bob@example.jp"), office)
+    client.force_login(bob)
+    client.cookies["django_language"] = "en"
+    assert "No upcoming bookings." in my_page(client)
