@@ -53,6 +53,26 @@ def test_a_signed_in_request_is_recorded_without_query_string_or_address(client,
     assert "secret" not in stored and "week=" not in stored and "203.0.113" not in stored
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_only_the_usage_record_skips_waiting_for_the_disk(client, make_user, office):
+    """Asynchronous commit for the record's own transaction, and for nothing after it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(make_user())
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/offices/k/").status_code == 200
+    statements = [q["sql"] for q in captured.captured_queries]
+    setting = statements.index("SET LOCAL synchronous_commit TO OFF")
+    assert statements[setting + 1].startswith('INSERT INTO "accounts_usagerecord"')
+    assert statements[setting + 2] == "COMMIT"
+    assert UsageRecord.objects.filter(path_name="office_detail").count() == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)
+
+
 def test_the_device_hash_is_keyed_and_ignores_the_last_octet(settings):
     same = usage.device_hash(DESKTOP, "198.51.100.1") == usage.device_hash(
         DESKTOP, "198.51.100.200"
