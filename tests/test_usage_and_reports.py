@@ -56,7 +56,8 @@ def test_a_signed_in_request_is_recorded_without_query_string_or_address(client,
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_on_postgresql_only_the_usage_record_skips_waiting_for_the_disk(client, make_user, office):
-    """Asynchronous commit for the record's own transaction, and for nothing after it."""
+    """Asynchronous commit for the record's own implicit transaction (one round trip), and
+    for nothing after it."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -64,13 +65,32 @@ def test_on_postgresql_only_the_usage_record_skips_waiting_for_the_disk(client, 
     with CaptureQueriesContext(connection) as captured:
         assert client.get("/offices/k/").status_code == 200
     statements = [q["sql"] for q in captured.captured_queries]
-    setting = statements.index("SET LOCAL synchronous_commit TO OFF")
-    assert statements[setting + 1].startswith('INSERT INTO "accounts_usagerecord"')
-    assert statements[setting + 2] == "COMMIT"
-    assert UsageRecord.objects.filter(path_name="office_detail").count() == 1
+    [statement] = [sql for sql in statements if "accounts_usagerecord" in sql]
+    assert statement.startswith('SET LOCAL synchronous_commit TO OFF; INSERT INTO "accounts_')
+    record = UsageRecord.objects.get()
+    assert (record.path_name, record.office_slug, record.status_code) == ("office_detail", "k", 200)
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone() == ("on",)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_usage_insert_leaves_the_connection_usable(client, make_user, office, caplog):
+    from django.db import connection
+
+    user = make_user()
+    client.force_login(user)
+    with connection.cursor() as cursor:  # from now on every usage insert fails
+        cursor.execute("ALTER TABLE accounts_usagerecord ADD CONSTRAINT no_rows CHECK (false)")
+    try:
+        assert client.get("/offices/k/").status_code == 200
+        assert "could not write a usage record" in caplog.text
+        assert client.get("/me/").status_code == 200  # the same connection answers
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE accounts_usagerecord DROP CONSTRAINT no_rows")
+    assert not UsageRecord.objects.exists()
 
 
 def test_the_device_hash_is_keyed_and_ignores_the_last_octet(settings):
