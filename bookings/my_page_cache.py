@@ -11,12 +11,12 @@ FRAGMENT_SECONDS = 60
 _fragments = VersionedFragments("mypage", seconds=FRAGMENT_SECONDS)
 
 changed = _fragments.changed
-get = _fragments.get
 put = _fragments.put
 
 
-def fragment_key(user_id: int, *, language: str) -> str:
-    return _fragments.key(user_id, language)
+def get(user_id: int, *, language: str):
+    """(the rendered lists or None, the ticket to `put` fresh ones)"""
+    return _fragments.get(user_id, language)
 
 
 def booking_saved(sender, instance, **kwargs) -> None:

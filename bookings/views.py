@@ -90,13 +90,14 @@ def _slots_html(request: HttpRequest, office: Office, now) -> str:
     except ValueError:
         week = ""
     cacheable = office.booking_cutoff_days > 0  # otherwise it changes every minute
-    key = slot_cache.fragment_key(
-        office.pk,
-        language=get_language(),
-        day=timezone.localdate(now).isoformat(),
-        week=week,
-    )
-    html = slot_cache.get(key) if cacheable else None
+    html = ticket = None
+    if cacheable:
+        html, ticket = slot_cache.get(
+            office.pk,
+            language=get_language(),
+            day=timezone.localdate(now).isoformat(),
+            week=week,
+        )
     if html is None:
         monday, slots = _week_slots(request, office, now)
         first_monday, last_monday = _open_weeks(office, now)
@@ -113,8 +114,8 @@ def _slots_html(request: HttpRequest, office: Office, now) -> str:
             },
             request=request,
         )
-        if cacheable:
-            slot_cache.put(key, html)
+        if ticket is not None:
+            slot_cache.put(ticket, html)
     return mark_safe(html)  # noqa: S308 - rendered by our own template above
 
 
@@ -264,15 +265,14 @@ def consent(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def my_page(request: HttpRequest) -> HttpResponse:
-    key = my_page_cache.fragment_key(request.user.pk, language=get_language())
-    parts = my_page_cache.get(key)
+    parts, ticket = my_page_cache.get(request.user.pk, language=get_language())
     if parts is None:
         context = selectors.my_page_lists(request.user)
         parts = tuple(
             render_to_string(f"bookings/_my_page_{name}.html", context, request=request)
             for name in ("notices", "lists")
         )
-        my_page_cache.put(key, parts)
+        my_page_cache.put(ticket, parts)
     notices_html, lists_html = (mark_safe(html) for html in parts)  # noqa: S308 - our templates
     return render(
         request,
