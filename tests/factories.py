@@ -111,3 +111,19 @@ def make_eligible(user, office: Office, *, consent: bool = True):
                     user=user, version=version, defaults={"method": Consent.Method.EXPLICIT}
                 )
     return user
+
+
+def book(office: Office, person, slot, **details):
+    """Apply for `slot` through the booking service with a typical applicant's details
+    (any of which `details` replaces)."""
+    from bookings import services
+
+    applicant = {
+        "full_name": "山田 花子",
+        "full_name_kana": "ヤマダ ハナコ",
+        "job_seeker_number": "01234-5678901",
+        "phone": "090-1234-5678",
+    }
+    return services.create_booking(
+        user=person, office=office, slot_id=slot.pk, **{**applicant, **details}
+    )

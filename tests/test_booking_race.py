@@ -14,6 +14,7 @@ from django.db import connection, connections
 from bookings import services
 from bookings.models import Booking
 from tests.factories import (
+    book,
     jst,
     make_counsellor,
     make_document,
@@ -61,18 +62,6 @@ def race(worker, count: int = THREADS) -> list:
     for thread in threads:
         thread.join(timeout=60)
     return results
-
-
-def book(office, person, slot):
-    return services.create_booking(
-        user=person,
-        office=office,
-        slot_id=slot.pk,
-        full_name="山田 花子",
-        full_name_kana="ヤマダ ハナコ",
-        job_seeker_number="01234-5678901",
-        phone="090-1234-5678",
-    )
 
 
 @time_machine.travel(jst(2026, 11, 24, 15, 0))

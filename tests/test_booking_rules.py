@@ -11,6 +11,7 @@ from bookings.models import Booking, BookingEvent
 from terms.models import Consent
 from terms.services import create_draft, publish_version
 from tests.factories import (
+    book,
     jst,
     make_counsellor,
     make_document,
@@ -65,16 +66,7 @@ def alice(make_user, office):
 
 
 def apply(user, office, slot, **extra):
-    data = {
-        "user": user,
-        "office": office,
-        "slot_id": slot.pk,
-        "full_name": "山田 花子",
-        "full_name_kana": "ヤマダ ハナコ",
-        "job_seeker_number": "01234-5678901",
-        "phone": "090-1234-5678",
-    }
-    return services.create_booking(**{**data, **extra})
+    return book(office, user, slot, **extra)
 
 
 def test_an_eligible_person_books_and_is_confirmed_at_once(alice, office, slot):

@@ -14,6 +14,7 @@ from bookings.models import Booking
 from terms.models import Consent
 from terms.services import create_draft, publish_version, record_consent
 from tests.factories import (
+    book,
     jst,
     make_counsellor,
     make_document,
@@ -56,18 +57,6 @@ def alice(make_user, office):
     return make_eligible(make_user("alice@example.jp"), office)
 
 
-def book(user, office, slot) -> Booking:
-    return services.create_booking(
-        user=user,
-        office=office,
-        slot_id=slot.pk,
-        full_name="山田 花子",
-        full_name_kana="ヤマダ ハナコ",
-        job_seeker_number="",
-        phone="090-1234-5678",
-    )
-
-
 def my_page(client) -> str:
     response = client.get("/me/")
     assert response.status_code == 200
@@ -79,7 +68,7 @@ def upcoming_part(html: str) -> str:
 
 
 def test_the_second_visit_reads_the_lists_from_the_cache(client, alice, office, counsellor):
-    book(alice, office, make_slot(office, counsellor, jst(2026, 11, 26, 10, 0)))
+    book(office, alice, make_slot(office, counsellor, jst(2026, 11, 26, 10, 0)))
     client.force_login(alice)
     with CaptureQueriesContext(connection) as first:
         my_page(client)
@@ -97,7 +86,7 @@ def test_a_new_booking_shows_at_once(
     client.force_login(alice)
     assert "No upcoming bookings." in my_page(client)
     with django_capture_on_commit_callbacks(execute=True):
-        book(alice, office, make_slot(office, counsellor, jst(2026, 11, 26, 10, 0)))
+        book(office, alice, make_slot(office, counsellor, jst(2026, 11, 26, 10, 0)))
     html = my_page(client)
     assert "No upcoming bookings." not in html
     assert "Thu, 26 November 2026, 10:00" in upcoming_part(html)
@@ -106,7 +95,7 @@ def test_a_new_booking_shows_at_once(
 def test_a_cancellation_moves_the_booking_out_of_upcoming_at_once(
     client, alice, office, counsellor, django_capture_on_commit_callbacks
 ):
-    booking = book(alice, office, make_slot(office, counsellor, jst(2026, 11, 26, 10, 0)))
+    booking = book(office, alice, make_slot(office, counsellor, jst(2026, 11, 26, 10, 0)))
     client.force_login(alice)
     assert "Thu, 26 November 2026, 10:00" in upcoming_part(my_page(client))
     with django_capture_on_commit_callbacks(execute=True):
@@ -121,7 +110,7 @@ def test_the_no_show_sweep_shows_at_once(
 ):
     slot = make_slot(office, counsellor, jst(2026, 11, 24, 16, 0))
     with time_machine.travel(jst(2026, 11, 23, 12, 0), tick=False):
-        book(alice, office, slot)
+        book(office, alice, slot)
     client.force_login(alice)
     assert "Tue, 24 November 2026, 16:00" in upcoming_part(my_page(client))
     with time_machine.travel(jst(2026, 11, 24, 16, 10), tick=False):
@@ -162,7 +151,7 @@ def test_a_slot_moved_in_admin_shows_its_new_time_at_once(
     client, alice, office, counsellor, django_capture_on_commit_callbacks
 ):
     slot = make_slot(office, counsellor, jst(2026, 11, 26, 10, 0))
-    book(alice, office, slot)
+    book(office, alice, slot)
     client.force_login(alice)
     assert "Thu, 26 November 2026, 10:00" in my_page(client)
     with django_capture_on_commit_callbacks(execute=True):
@@ -177,7 +166,7 @@ def test_a_slot_moved_in_admin_shows_its_new_time_at_once(
 def test_each_language_and_each_person_gets_their_own_lists(
     client, alice, make_user, office, counsellor
 ):
-    book(alice, office, make_slot(office, counsellor, jst(2026, 11, 26, 10, 0)))
+    book(office, alice, make_slot(office, counsellor, jst(2026, 11, 26, 10, 0)))
     client.force_login(alice)
     assert "Upcoming bookings" in my_page(client)
     client.cookies["django_language"] = "ja"

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from bookings import services
 from bookings.models import SlotTemplate
 from tests.factories import (
+    book,
     jst,
     make_counsellor,
     make_document,
@@ -92,13 +93,5 @@ def test_a_booking_or_new_slots_show_at_once_on_the_cached_page(
     assert f"/book/{slot.pk}/" in client.get("/offices/cached/").content.decode()
     person = make_eligible(make_user(), office)
     with django_capture_on_commit_callbacks(execute=True):
-        services.create_booking(
-            user=person,
-            office=office,
-            slot_id=slot.pk,
-            full_name="山田 花子",
-            full_name_kana="ヤマダ ハナコ",
-            job_seeker_number="",
-            phone="090-1234-5678",
-        )
+        book(office, person, slot, job_seeker_number="")
     assert f"/book/{slot.pk}/" not in client.get("/offices/cached/").content.decode()

@@ -15,10 +15,11 @@ from django.test import Client
 from werkzeug import Response
 
 from accounts.models import Message
-from bookings import rooms, services
+from bookings import rooms
 from bookings.models import Booking, Room
 from portal import crypto
 from tests.factories import (
+    book,
     make_counsellor,
     make_document,
     make_eligible,
@@ -53,18 +54,6 @@ def scene(make_user):
         return office, counsellor, person, future_slot(office, counsellor)
 
     return build
-
-
-def book(office, person, slot) -> Booking:
-    return services.create_booking(
-        user=person,
-        office=office,
-        slot_id=slot.pk,
-        full_name="山田 花子",
-        full_name_kana="ヤマダ ハナコ",
-        job_seeker_number="01234-5678901",
-        phone="090-1234-5678",
-    )
 
 
 def access_messages(booking):
