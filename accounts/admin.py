@@ -3,35 +3,23 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin_tools import ask_reason
+from portal.admin_tools import ReadOnlyTabularInline, ask_reason
 
 from . import services
 from .models import AccountEvent, Message, Profile, SignIn, StaffAccess, User
 from .usage import RecordsStaffViews
 
 
-class AccountEventInline(admin.TabularInline):
+class AccountEventInline(ReadOnlyTabularInline):
     model = AccountEvent
     fk_name = "user"
     fields = ("at", "action", "actor", "note")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
-class SignInInline(admin.TabularInline):
+class SignInInline(ReadOnlyTabularInline):
     model = SignIn
     fields = ("at", "method")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     max_num = 20
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(User)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.usage import RecordsStaffViews
 from portal import crypto
-from portal.admin_tools import action_page, ask_reason
+from portal.admin_tools import ReadOnlyTabularInline, action_page, ask_reason
 
 from . import attendance, issuance, reports, rooms, selectors, services, slot_cache
 from .models import (
@@ -336,15 +336,9 @@ class SlotAdmin(OfficeScopedAdmin):
     list_select_related = ("office", "counsellor")
 
 
-class BookingEventInline(admin.TabularInline):
+class BookingEventInline(ReadOnlyTabularInline):
     model = BookingEvent
     fields = ("at", "action", "actor", "note")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -362,15 +356,9 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class RoomInline(admin.TabularInline):
+class RoomInline(ReadOnlyTabularInline):
     model = Room
     fields = ("provider", "meeting_id", "passcode", "join_url", "created_at", "invalidated_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description=gettext_lazy("passcode"))
     def passcode(self, obj: Room) -> str:

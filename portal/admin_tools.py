@@ -1,10 +1,25 @@
-"""Intermediate pages of admin actions: ask for a reason (or a choice) before acting."""
+"""Shared admin pieces: read-only inlines of records, and the intermediate pages of admin
+actions that ask for a reason (or a choice) before acting."""
 
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+
+
+class ReadOnlyTabularInline(admin.TabularInline):
+    """Records shown under their parent and never edited there (events, sign-ins, rooms,
+    published versions): every listed field is read-only, nothing is added or deleted."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 class ReasonForm(forms.Form):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.usage import RecordsStaffViews
+from portal.admin_tools import ReadOnlyTabularInline
 
 from . import selectors, services
 from .errors import TermsError
@@ -19,17 +20,11 @@ from .models import Consent, TermsDocument, TermsVersion
 from .rendering import line_diff, render_markdown
 
 
-class VersionInline(admin.TabularInline):
+class VersionInline(ReadOnlyTabularInline):
     model = TermsVersion
     fields = ("number", "effective_at", "published_at", "change_summary")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
     ordering = ("-number",)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(TermsDocument)
