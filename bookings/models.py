@@ -436,6 +436,12 @@ class BookingEvent(models.Model):
         return f"{self.booking_id} {self.action}"
 
 
+class RoomQuerySet(models.QuerySet):
+    def valid(self) -> "RoomQuerySet":
+        """Rooms not invalidated (by a cancellation or a move): at most one per booking."""
+        return self.filter(invalidated_at__isnull=True)
+
+
 class Room(models.Model):
     """The meeting room of a booking: at most one valid room per booking (a retried or
     duplicated job finds it and creates nothing). The passcode is encrypted at rest."""
@@ -451,6 +457,8 @@ class Room(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     invalidated_at = models.DateTimeField(_("invalidated at"), null=True, blank=True)
     provider_deleted_at = models.DateTimeField(_("deleted at the provider"), null=True, blank=True)
+
+    objects = RoomQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

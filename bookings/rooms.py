@@ -81,7 +81,7 @@ def issue_room(*, booking_id: int) -> int | None:
         # Read after the lock is held, in a statement of its own: a job that waited for
         # the lock must see the room the job before it committed. (A subquery of the
         # locking SELECT would still see the snapshot from before the wait.)
-        room = booking.rooms.filter(invalidated_at__isnull=True).first()
+        room = booking.rooms.valid().first()
         if room is not None:
             # A retried or duplicated job: deliver the message if the first attempt did
             # not get that far.
@@ -134,7 +134,7 @@ def invalidate_rooms(*, booking: Booking) -> None:
     """The booking's room stops working now; the provider deletes it after commit."""
     from .tasks import delete_room_at_provider
 
-    for room in booking.rooms.filter(invalidated_at__isnull=True):
+    for room in booking.rooms.valid():
         room.invalidated_at = timezone.now()
         room.save(update_fields=["invalidated_at"])
         enqueue_on_commit(delete_room_at_provider, room.pk)
@@ -159,7 +159,7 @@ def sweep_rooms(*, now: dt.datetime | None = None) -> int:
         status=Booking.Status.CONFIRMED,
         confirmed_at__lte=now - dt.timedelta(seconds=settings.ROOM_SWEEP_AFTER_SECONDS),
         slot__ends_at__gt=now,
-    ).exclude(Exists(Room.objects.filter(booking=OuterRef("pk"), invalidated_at__isnull=True)))
+    ).exclude(Exists(Room.objects.valid().filter(booking=OuterRef("pk"))))
     booking_ids = list(due.values_list("pk", flat=True)[:500])
     for booking_id in booking_ids:
         issue_room_task.apply_async(args=[booking_id])
@@ -185,7 +185,7 @@ def access_code_for(*, booking: Booking, user) -> AccessCode | str | None:
         return None
     if booking.status != Booking.Status.CONFIRMED or booking.slot.ends_at <= timezone.now():
         return None
-    room = booking.rooms.filter(invalidated_at__isnull=True).first()
+    room = booking.rooms.valid().first()
     if room is None:
         return None
     if missing_consents(user, booking.slot.office):
