@@ -38,18 +38,13 @@ class BookingsConfig(AppConfig):
         from .models import Booking, Slot
 
         for signal in (post_save, post_delete):
-            signal.connect(
-                my_page_cache.booking_saved,
-                sender=Booking,
-                weak=False,
-                dispatch_uid=f"bookings.my_page.booking.{signal is post_save}",
-            )
-            signal.connect(
-                my_page_cache.consent_saved,
-                sender=Consent,
-                weak=False,
-                dispatch_uid=f"bookings.my_page.consent.{signal is post_save}",
-            )
+            for model in (Booking, Consent):
+                signal.connect(
+                    my_page_cache.person_changed,
+                    sender=model,
+                    weak=False,
+                    dispatch_uid=f"bookings.my_page.{model.__name__}.{signal is post_save}",
+                )
         post_save.connect(
             my_page_cache.slot_saved, sender=Slot, weak=False, dispatch_uid="bookings.my_page.slot"
         )

@@ -19,11 +19,8 @@ def get(user_id: int, *, language: str):
     return _fragments.get(user_id, language)
 
 
-def booking_saved(sender, instance, **kwargs) -> None:
-    changed(instance.user_id)
-
-
-def consent_saved(sender, instance, **kwargs) -> None:
+def person_changed(sender, instance, **kwargs) -> None:
+    """A booking or a consent of `instance.user` was saved or deleted."""
     changed(instance.user_id)
 
 
