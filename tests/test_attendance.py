@@ -12,6 +12,7 @@ from bookings import attendance, rooms, services
 from bookings.models import Booking, BookingEvent
 from terms.models import Consent
 from terms.services import create_draft, publish_version
+from tests import factories
 from tests.factories import (
     jst,
     make_counsellor,
@@ -53,15 +54,7 @@ def alice(make_user, office):
 
 def book(person, office, slot) -> Booking:
     with time_machine.travel(jst(2026, 11, 20, 12, 0), tick=False):
-        return services.create_booking(
-            user=person,
-            office=office,
-            slot_id=slot.pk,
-            full_name="山田 花子",
-            full_name_kana="ヤマダ ハナコ",
-            job_seeker_number="01234-5678901",
-            phone="090-1234-5678",
-        )
+        return factories.book(office, person, slot)
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Permission
 
-from bookings import services
 from bookings.models import Booking, BookingEvent
 from tests.factories import (
+    book,
     jst,
     make_counsellor,
     make_document,
@@ -42,14 +42,10 @@ def scene(make_user):
     counsellor = make_counsellor(office)
     alice = make_eligible(make_user("alice@example.jp"), office)
     slot = make_slot(office, counsellor, jst(2026, 11, 26, 10, 0))
-    booking = services.create_booking(
-        user=alice,
-        office=office,
-        slot_id=slot.pk,
-        full_name="山田 花子",
-        full_name_kana="ヤマダ ハナコ",
-        job_seeker_number="01234-5678901",
-        phone="090-1234-5678",
+    booking = book(
+        office,
+        alice,
+        slot,
         interpreter_attending=True,
         interpreter_note="ポルトガル語の通訳",
     )
@@ -119,15 +115,7 @@ def test_staff_confirm_a_request(client, scene, make_user):
     office.booking_limit = 5
     office.save()
     slot = make_slot(office, counsellor, jst(2026, 11, 27, 10, 0))
-    request = services.create_booking(
-        user=alice,
-        office=office,
-        slot_id=slot.pk,
-        full_name="山田 花子",
-        full_name_kana="ヤマダ ハナコ",
-        job_seeker_number="01234-5678901",
-        phone="090-1234-5678",
-    )
+    request = book(office, alice, slot)
     assert request.status == Booking.Status.REQUESTED
     staff_client(client, counsellor).post(
         "/admin/bookings/booking/", {"action": "confirm", "_selected_action": [request.pk]}

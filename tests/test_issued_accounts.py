@@ -11,6 +11,7 @@ from accounts.services import lift_suspension, suspend_user
 from bookings import attendance, issuance, rooms, services
 from bookings.models import Booking, IssuedAccount
 from tests.factories import (
+    book,
     jst,
     make_counsellor,
     make_document,
@@ -134,15 +135,7 @@ def suspended_scene(make_user, office, staff, django_capture_on_commit_callbacks
     counsellor = make_counsellor(other)
     person = make_eligible(make_user("person@example.jp"), other)
     with time_machine.travel(jst(2026, 11, 20, 9), tick=False):
-        booking = services.create_booking(
-            user=person,
-            office=other,
-            slot_id=make_slot(other, counsellor, jst(2030, 1, 8, 10)).pk,
-            full_name="山田 花子",
-            full_name_kana="ヤマダ ハナコ",
-            job_seeker_number="01234-5678901",
-            phone="090-1234-5678",
-        )
+        booking = book(other, person, make_slot(other, counsellor, jst(2030, 1, 8, 10)))
     rooms.issue_room(booking_id=booking.pk)
     with django_capture_on_commit_callbacks(execute=True):
         suspend_user(user=person, actor=staff, reason="禁止事項に該当")

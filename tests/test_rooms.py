@@ -16,6 +16,7 @@ from bookings.models import Booking, Room
 from portal import crypto
 from terms.services import create_draft, publish_version
 from tests.factories import (
+    book,
     jst,
     make_counsellor,
     make_document,
@@ -52,15 +53,7 @@ def booking(office, counsellor, make_user, django_capture_on_commit_callbacks):
     alice = make_eligible(make_user("alice@example.jp"), office)
     slot = make_slot(office, counsellor, jst(2026, 11, 26, 10, 0))
     with django_capture_on_commit_callbacks(execute=False):
-        return services.create_booking(
-            user=alice,
-            office=office,
-            slot_id=slot.pk,
-            full_name="山田 花子",
-            full_name_kana="ヤマダ ハナコ",
-            job_seeker_number="01234-5678901",
-            phone="090-1234-5678",
-        )
+        return book(office, alice, slot)
 
 
 def access_messages(user):

@@ -17,6 +17,7 @@ from bookings import reports, rooms, services
 from bookings.models import Booking
 from portal import crypto
 from tests.factories import (
+    book,
     jst,
     make_counsellor,
     make_document,
@@ -268,15 +269,7 @@ def test_my_data_contains_my_own_data_and_no_one_elses(client, make_user, office
     bob = make_eligible(make_user("bob@example.jp"), office)
     counsellor = make_counsellor(office)
     with time_machine.travel(jst(2026, 11, 20, 12), tick=False):
-        mine = services.create_booking(
-            user=alice,
-            office=office,
-            slot_id=make_slot(office, counsellor, jst(2030, 1, 8, 10)).pk,
-            full_name="山田 花子",
-            full_name_kana="ヤマダ ハナコ",
-            job_seeker_number="01234-5678901",
-            phone="090-1234-5678",
-        )
+        mine = book(office, alice, make_slot(office, counsellor, jst(2030, 1, 8, 10)))
         services.create_booking(
             user=bob,
             office=office,
