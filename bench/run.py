@@ -60,6 +60,11 @@ def prepare_database() -> None:
     psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c"]
     sh(*psql, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
     sh(*psql, f"CREATE DATABASE {DB_NAME}")
+    # The benchmark's own Redis database: no cache entries, sessions or queued jobs
+    # (a job left unacknowledged comes back after the visibility timeout) from a run before.
+    import redis
+
+    redis.Redis.from_url(ENV["REDIS_URL"]).flushdb()
     python = sys.executable
     sh(python, "manage.py", "migrate", "--noinput", "-v0")
     sh(python, "manage.py", "collectstatic", "--noinput", "-v0")
@@ -427,27 +432,6 @@ def job_throughput(office, count: int = 1000, warm_up: int = 40) -> dict:
 
     queue = "bench"
     app.conf.task_default_queue = queue
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portal",
-            "worker",
-            "--queues",
-            queue,
-            "--concurrency",
-            str(os.cpu_count() or 2),
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
     def new_bookings(status: str, people: list, slots: list) -> list:
         return [
@@ -500,6 +484,28 @@ def job_throughput(office, count: int = 1000, warm_up: int = 40) -> dict:
     )
     if len(slots) < 2 * count + warm_up or len(people) < 2 * count + warm_up:
         raise SystemExit(f"job benchmark: not enough free slots or people at {office.slug}")
+    # Started only now: a worker left running would take the next run's jobs.
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "--queues",
+            queue,
+            "--concurrency",
+            str(os.cpu_count() or 2),
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         time.sleep(4)
         noops(warm_up)

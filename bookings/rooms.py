@@ -7,15 +7,17 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
+from phonenumber_field.phonenumber import PhoneNumber
 
-from accounts.models import Message
+from accounts.models import Message, User
 from accounts.services import post_message
 from portal import crypto
 from portal.jobs import enqueue_on_commit
+from portal.prepared import PreparedQuery
 
 from . import calendar
 from .consent import missing_consents
@@ -26,34 +28,64 @@ logger = logging.getLogger(__name__)
 WEEKDAYS = "月火水木金土日"
 
 
-def japanese_when(booking: Booking) -> str:
-    start = timezone.localtime(booking.slot.starts_at)
-    end = timezone.localtime(booking.slot.ends_at)
+def japanese_span(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
+    start, end = timezone.localtime(starts_at), timezone.localtime(ends_at)
     return f"{start:%Y年%-m月%-d日}（{WEEKDAYS[start.weekday()]}）{start:%H:%M}〜{end:%H:%M}"
 
 
-def _request_for(booking: Booking) -> MeetingRequest:
-    office = booking.slot.office
-    return MeetingRequest(
-        booking_id=booking.pk,
-        topic=f"{office.name} オンライン相談",
-        starts_at=booking.slot.starts_at,
-        minutes=int((booking.slot.ends_at - booking.slot.starts_at).total_seconds() // 60),
-        counsellor_id=booking.slot.counsellor_id,
+def japanese_when(booking: Booking) -> str:
+    return japanese_span(booking.slot.starts_at, booking.slot.ends_at)
+
+
+@dataclass(frozen=True, slots=True)
+class _LockedBooking:
+    """What the room job reads of a booking, under the booking's row lock: the provider's
+    request and the mailbox message need nothing more."""
+
+    pk: int
+    status: str
+    user_id: int
+    email: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    counsellor_id: int
+    office_slug: str
+    office_name: str
+    office_phone: PhoneNumber
+    meeting_provider: str
+
+    def request(self) -> MeetingRequest:
+        return MeetingRequest(
+            booking_id=self.pk,
+            topic=f"{self.office_name} オンライン相談",
+            starts_at=self.starts_at,
+            minutes=int((self.ends_at - self.starts_at).total_seconds() // 60),
+            counsellor_id=self.counsellor_id,
+        )
+
+
+# The room job's two reads, compiled once per process (it runs once per confirmation).
+_LOCK_BOOKING = PreparedQuery(
+    lambda booking_id: (
+        Booking.objects.select_for_update(of=("self",))
+        .filter(pk=booking_id)
+        .order_by()
+        .values_list(
+            "status",
+            "user_id",
+            "user__email",
+            "slot__starts_at",
+            "slot__ends_at",
+            "slot__counsellor_id",
+            "slot__office__slug",
+            "slot__office__name",
+            "slot__office__phone",
+            "slot__office__meeting_provider",
+        )
     )
-
-
-# What the room job reads of a booking: the provider's request and the mailbox message.
-ROOM_JOB_FIELDS = (
-    "status",
-    "user__email",
-    "slot__starts_at",
-    "slot__ends_at",
-    "slot__counsellor_id",
-    "slot__office__slug",
-    "slot__office__name",
-    "slot__office__phone",
-    "slot__office__meeting_provider",
+)
+_VALID_ROOM = PreparedQuery(
+    lambda booking_id: Room.objects.valid().filter(booking_id=booking_id).values_list("pk")[:1]
 )
 
 
@@ -66,67 +98,61 @@ def issue_room(*, booking_id: int) -> int | None:
     room: this runs once per confirmation.
     """
     with transaction.atomic():
-        booking = (
-            Booking.objects.select_for_update(of=("self",))
-            .select_related("slot", "slot__office", "user")
-            .only(*ROOM_JOB_FIELDS)
-            .filter(pk=booking_id)
-            .order_by()
-            .first()
-        )
-        if booking is None or booking.status != Booking.Status.CONFIRMED:
+        found = _LOCK_BOOKING.rows(booking_id)
+        if not found:
             return None
-        if booking.slot.ends_at <= timezone.now():
+        booking = _LockedBooking(booking_id, *found[0])
+        if booking.status != Booking.Status.CONFIRMED or booking.ends_at <= timezone.now():
             return None
         # Read after the lock is held, in a statement of its own: a job that waited for
         # the lock must see the room the job before it committed. (A subquery of the
         # locking SELECT would still see the snapshot from before the wait.)
-        room = booking.rooms.valid().first()
-        if room is not None:
+        if valid := _VALID_ROOM.rows(booking_id):
             # A retried or duplicated job: deliver the message if the first attempt did
             # not get that far.
-            _post_access_code(booking, room, new=False)
-            return room.pk
-        provider = provider_for(booking.slot.office.meeting_provider)
-        details = provider.create(_request_for(booking))
+            room_id = valid[0][0]
+            _post_access_code(booking, room_id, new=False)
+            return room_id
+        provider = provider_for(booking.meeting_provider)
+        details = provider.create(booking.request())
         # The booking row is locked: no other job can be here at once. The unique
         # constraint (one valid room per booking) stays the guard of last resort.
         room = Room.objects.create(
-            booking=booking,
+            booking_id=booking_id,
             provider=provider.name,
             meeting_id=details.meeting_id,
             passcode_encrypted=crypto.encrypt(details.passcode),
             join_url=details.join_url,
             external_id=details.external_id,
         )
-        logger.info("room %s issued for booking %s", room.pk, booking.pk)
-        _post_access_code(booking, room, new=True)
+        logger.info("room %s issued for booking %s", room.pk, booking_id)
+        _post_access_code(booking, room.pk, new=True)
         return room.pk
 
 
-def _post_access_code(booking: Booking, room: Room, *, new: bool) -> None:
+def _post_access_code(booking: _LockedBooking, room_id: int, *, new: bool) -> None:
     """`new`: the room was created in this transaction, so its message cannot exist yet."""
-    office = booking.slot.office
-    terms_url = settings.SITE_URL + reverse("office_terms", kwargs={"slug": office.slug})
+    terms_url = settings.SITE_URL + reverse("office_terms", kwargs={"slug": booking.office_slug})
+    when = japanese_span(booking.starts_at, booking.ends_at)
     post_message(
-        user=booking.user,
+        user=User.from_db(DEFAULT_DB_ALIAS, ["id", "email"], [booking.user_id, booking.email]),
         kind=Message.Kind.ACCESS_CODE,
-        subject=f"アクセスコードのお知らせ（{office.name} {japanese_when(booking)}）",
+        subject=f"アクセスコードのお知らせ（{booking.office_name} {when}）",
         body=(
-            f"{office.name}のオンライン相談のアクセスコードをお知らせします。\n\n"
-            f"日時: {japanese_when(booking)}（日本時間）\n"
+            f"{booking.office_name}のオンライン相談のアクセスコードをお知らせします。\n\n"
+            f"日時: {when}（日本時間）\n"
             f"利用規約: {terms_url}\n\n"
             "ミーティングID・パスコード・参加用リンクは、このメッセージの下に表示しています"
             "（予約の終了後は表示されません）。他の人に教えないでください。\n"
             "相談の録画・録音は禁止です。個室など周りに人がいない場所で参加してください。\n"
             f"開始から10分を過ぎても連絡がない場合は、キャンセルとなります。"
-            f"遅れる場合は {office.phone.as_national} までお電話ください。\n\n"
+            f"遅れる場合は {booking.office_phone.as_national} までお電話ください。\n\n"
             "The meeting ID, passcode and join link are shown below this message while your "
             "booking is open. Recording the consultation is not allowed."
         ),
-        key=f"access-code:{room.pk}",
+        key=f"access-code:{room_id}",
         key_is_new=new,
-        attachment=f"room:{room.pk}",
+        attachment=f"room:{room_id}",
     )
 
 
