@@ -1,6 +1,7 @@
 """State changes of users and their mailbox."""
 
 import logging
+from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
@@ -63,20 +64,41 @@ def post_message(
         "attachment": attachment,
     }
     if key_is_new:
-        message = Message.objects.create(**fields)
-    else:
-        if key and Message.objects.filter(user=user, key=key).exists():
+        return post_new_messages([Message(**fields)])[0]
+    if key and Message.objects.filter(user=user, key=key).exists():
+        return None
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(**fields)
+    except IntegrityError:
+        if key:  # a concurrent delivery with the same key won
             return None
-        try:
-            with transaction.atomic():
-                message = Message.objects.create(**fields)
-        except IntegrityError:
-            if key:  # a concurrent delivery with the same key won
-                return None
-            raise
-    transaction.on_commit(lambda: cache.delete(unread_cache_key(user.pk)))
-    transaction.on_commit(lambda: send_message_notice(message_id=message.pk, email=user.email))
+        raise
+    _tell_on_commit([message])
     return message
+
+
+def post_new_messages(messages: list[Message]) -> list[Message]:
+    """Put messages in their users' mailboxes in one insert, and tell each user by e-mail.
+
+    Only for messages whose keys are new (see `key_is_new` above): nothing is checked, and
+    a duplicate key fails on the unique constraint. Each message's `user` must be loaded
+    with its e-mail address.
+    """
+    messages = Message.objects.bulk_create(messages)
+    _tell_on_commit(messages)
+    return messages
+
+
+def _tell_on_commit(messages: list[Message]) -> None:
+    """Once the messages are committed: the unread counts are counted afresh, and each
+    user gets the e-mail that says a message is waiting."""
+    unread_keys = sorted({unread_cache_key(message.user_id) for message in messages})
+    transaction.on_commit(lambda: cache.delete_many(unread_keys))
+    for message in messages:
+        transaction.on_commit(
+            partial(send_message_notice, message_id=message.pk, email=message.user.email)
+        )
 
 
 def send_message_notice(*, message_id: int, email: str) -> None:

@@ -360,6 +360,12 @@ class Booking(models.Model):
         verbose_name=_("booked by (staff)"),
     )
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    # Set with each confirmation or move of a confirmed booking, cleared by the room job
+    # that makes its room: how a room job finds the other bookings it can serve at once.
+    # A hint only: whether a booking has a room is always read from its rooms.
+    awaiting_room = models.BooleanField(
+        _("awaiting its room"), default=False, db_default=False, editable=False
+    )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancel_reason = models.CharField(_("reason"), max_length=300, blank=True)
     joined_at = models.DateTimeField(_("joined at"), null=True, blank=True)
@@ -389,6 +395,11 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["user", "status"], name="booking_user_status"),
             models.Index(fields=["status", "slot"], name="booking_status_slot"),
+            models.Index(
+                fields=["confirmed_at"],
+                condition=Q(status="confirmed", awaiting_room=True),
+                name="booking_awaiting_room",
+            ),
             models.Index(
                 fields=["slot"],
                 condition=Q(

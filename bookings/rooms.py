@@ -14,14 +14,14 @@ from django.utils import timezone
 from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.models import Message, User
-from accounts.services import post_message
+from accounts.services import post_message, post_new_messages
 from portal import crypto
 from portal.jobs import enqueue_on_commit
 from portal.prepared import PreparedQuery
 
 from . import calendar
 from .consent import missing_consents
-from .meetings import MeetingRequest, provider_for
+from .meetings import MeetingRequest, local_providers, provider_for
 from .models import Booking, Room
 
 logger = logging.getLogger(__name__)
@@ -64,77 +64,134 @@ class _LockedBooking:
         )
 
 
-# The room job's two reads, compiled once per process (it runs once per confirmation).
+_LOCKED_FIELDS = (
+    "status",
+    "user_id",
+    "user__email",
+    "slot__starts_at",
+    "slot__ends_at",
+    "slot__counsellor_id",
+    "slot__office__slug",
+    "slot__office__name",
+    "slot__office__phone",
+    "slot__office__meeting_provider",
+)
+# The room job's statements for its own booking, compiled once per process: it runs once
+# per confirmation.
 _LOCK_BOOKING = PreparedQuery(
     lambda booking_id: (
         Booking.objects.select_for_update(of=("self",))
         .filter(pk=booking_id)
         .order_by()
-        .values_list(
-            "status",
-            "user_id",
-            "user__email",
-            "slot__starts_at",
-            "slot__ends_at",
-            "slot__counsellor_id",
-            "slot__office__slug",
-            "slot__office__name",
-            "slot__office__phone",
-            "slot__office__meeting_provider",
-        )
+        .values_list(*_LOCKED_FIELDS)
     )
 )
 _VALID_ROOM = PreparedQuery(
     lambda booking_id: Room.objects.valid().filter(booking_id=booking_id).values_list("pk")[:1]
 )
 
+# A room job also makes the rooms of other confirmed bookings awaiting theirs, up to
+# ROOM_BATCH in one transaction, when their provider makes rooms locally: when a counsellor
+# confirms many bookings at once, or the sweeper sends jobs again after an outage, one
+# transaction does the work of many, and the jobs that follow find their room made.
+ROOM_BATCH = 50
+
 
 def issue_room(*, booking_id: int) -> int | None:
     """Create the room of a confirmed booking and put the access code in the mailbox.
 
-    Idempotent: the booking row is locked while the room is made, so a duplicated or
-    retried job finds the room and writes nothing new. Returns the room's id (never the
-    passcode: task results are logged). Two reads, two inserts and the commit for a new
-    room: this runs once per confirmation.
+    Idempotent: a room and its message are committed together, and the booking row is
+    locked while its room is made, so a duplicated or retried job finds the room and
+    writes nothing. Returns the room's id (never the passcode: task results are logged).
     """
+    # Made by an earlier job (a duplicate of this one, or one that made it with its own).
+    if made := _VALID_ROOM.rows(booking_id):
+        return made[0][0]
+    now = timezone.now()
     with transaction.atomic():
         found = _LOCK_BOOKING.rows(booking_id)
         if not found:
             return None
         booking = _LockedBooking(booking_id, *found[0])
-        if booking.status != Booking.Status.CONFIRMED or booking.ends_at <= timezone.now():
+        if booking.status != Booking.Status.CONFIRMED or booking.ends_at <= now:
             return None
         # Read after the lock is held, in a statement of its own: a job that waited for
         # the lock must see the room the job before it committed. (A subquery of the
         # locking SELECT would still see the snapshot from before the wait.)
-        if valid := _VALID_ROOM.rows(booking_id):
-            # A retried or duplicated job: deliver the message if the first attempt did
-            # not get that far.
-            room_id = valid[0][0]
-            _post_access_code(booking, room_id, new=False)
-            return room_id
+        if made := _VALID_ROOM.rows(booking_id):
+            return made[0][0]
+        batch, served = [booking], [booking_id]
+        if booking.meeting_provider in local_providers():
+            others, with_room = _lock_others_awaiting(booking_id, now)
+            batch += others
+            served += [other.pk for other in others] + with_room
+        made = _make_rooms(batch)
+        Booking.objects.filter(pk__in=served).update(awaiting_room=False)
+        return made[booking_id]
+
+
+def _lock_others_awaiting(
+    booking_id: int, now: dt.datetime
+) -> tuple[list[_LockedBooking], list[int]]:
+    """Other confirmed bookings awaiting a room from a local provider, locked without
+    waiting (one another transaction holds is left to it): those without a room, and the
+    ids of those that have one (their hint is out of date)."""
+    awaiting = (
+        Booking.objects.select_for_update(of=("self",), skip_locked=True)
+        .filter(
+            status=Booking.Status.CONFIRMED,
+            awaiting_room=True,
+            slot__ends_at__gt=now,
+            slot__office__meeting_provider__in=local_providers(),
+        )
+        .exclude(pk=booking_id)
+        .order_by("confirmed_at", "pk")
+        .values_list("pk", *_LOCKED_FIELDS)[: ROOM_BATCH - 1]
+    )
+    others = [_LockedBooking(*row) for row in awaiting]
+    if not others:
+        return [], []
+    # As above: a room committed while the locks were taken is seen only by a statement
+    # that starts after they are held.
+    with_room = set(
+        Room.objects.valid()
+        .filter(booking_id__in=[other.pk for other in others])
+        .values_list("booking_id", flat=True)
+    )
+    return [other for other in others if other.pk not in with_room], sorted(with_room)
+
+
+def _make_rooms(bookings: list[_LockedBooking]) -> dict[int, int]:
+    """The rooms of locked bookings that have none, with their messages: {booking: room}.
+    The unique constraint (one valid room per booking) stays the guard of last resort."""
+    rooms = []
+    for booking in bookings:
         provider = provider_for(booking.meeting_provider)
         details = provider.create(booking.request())
-        # The booking row is locked: no other job can be here at once. The unique
-        # constraint (one valid room per booking) stays the guard of last resort.
-        room = Room.objects.create(
-            booking_id=booking_id,
-            provider=provider.name,
-            meeting_id=details.meeting_id,
-            passcode_encrypted=crypto.encrypt(details.passcode),
-            join_url=details.join_url,
-            external_id=details.external_id,
+        rooms.append(
+            Room(
+                booking_id=booking.pk,
+                provider=provider.name,
+                meeting_id=details.meeting_id,
+                passcode_encrypted=crypto.encrypt(details.passcode),
+                join_url=details.join_url,
+                external_id=details.external_id,
+            )
         )
-        logger.info("room %s issued for booking %s", room.pk, booking_id)
-        _post_access_code(booking, room.pk, new=True)
-        return room.pk
+    rooms = Room.objects.bulk_create(rooms)
+    post_new_messages(
+        [_access_code(booking, room.pk) for booking, room in zip(bookings, rooms, strict=True)]
+    )
+    for room in rooms:
+        logger.info("room %s issued for booking %s", room.pk, room.booking_id)
+    return {room.booking_id: room.pk for room in rooms}
 
 
-def _post_access_code(booking: _LockedBooking, room_id: int, *, new: bool) -> None:
-    """`new`: the room was created in this transaction, so its message cannot exist yet."""
+def _access_code(booking: _LockedBooking, room_id: int) -> Message:
+    """The mailbox message of a new room: the access code itself is shown with it."""
     terms_url = settings.SITE_URL + reverse("office_terms", kwargs={"slug": booking.office_slug})
     when = japanese_span(booking.starts_at, booking.ends_at)
-    post_message(
+    return Message(
         user=User.from_db(DEFAULT_DB_ALIAS, ["id", "email"], [booking.user_id, booking.email]),
         kind=Message.Kind.ACCESS_CODE,
         subject=f"アクセスコードのお知らせ（{booking.office_name} {when}）",
@@ -150,8 +207,8 @@ def _post_access_code(booking: _LockedBooking, room_id: int, *, new: bool) -> No
             "The meeting ID, passcode and join link are shown below this message while your "
             "booking is open. Recording the consultation is not allowed."
         ),
+        # The key names the room made in this transaction: it cannot exist yet.
         key=f"access-code:{room_id}",
-        key_is_new=new,
         attachment=f"room:{room_id}",
     )
 

@@ -262,7 +262,8 @@ def confirm_booking(*, booking: Booking, actor=None, now: dt.datetime | None = N
         raise BookingError(_("Only a requested booking can be confirmed."), "state")
     booking.status = Booking.Status.CONFIRMED
     booking.confirmed_at = now or timezone.now()
-    booking.save(update_fields=["status", "confirmed_at"])
+    booking.awaiting_room = True
+    booking.save(update_fields=["status", "confirmed_at", "awaiting_room"])
     log_event(booking=booking, action="confirmed", actor=actor)
     office = booking.slot.office
     post_message(
@@ -407,9 +408,10 @@ def move_booking(*, booking: Booking, slot_id: int, actor, reason: str = "") -> 
     old_when = rooms.japanese_when(booking)
     booking.slot = slot
     booking.seat = _take_seat(slot)
+    booking.awaiting_room = booking.status == Booking.Status.CONFIRMED  # a new room
     try:
         with transaction.atomic():
-            booking.save(update_fields=["slot", "seat"])
+            booking.save(update_fields=["slot", "seat", "awaiting_room"])
     except IntegrityError:
         raise BookingError(
             _("This slot has just been taken. Please choose another."), "taken"

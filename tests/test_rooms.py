@@ -82,31 +82,43 @@ def test_issuing_makes_one_room_and_one_message_however_often_it_runs(
         assert passcode not in email.body and room.meeting_id not in email.body
 
 
-def test_a_new_room_costs_two_reads_and_two_inserts(booking, django_capture_on_commit_callbacks):
+def test_a_lone_new_room_costs_four_reads_two_inserts_and_an_update(
+    booking, django_capture_on_commit_callbacks
+):
     """The room job runs once per confirmation: the locked read brings everything it needs
-    (nothing is loaded lazily afterwards), and a new room's message needs no check."""
+    (nothing is loaded lazily afterwards), one read finds no other booking awaiting a room,
+    and a new room's message needs no check."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as captured:
         rooms.issue_room(booking_id=booking.pk)
     statements = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert len(statements) == 4, statements
-    assert statements[0].startswith('SELECT "bookings_booking"')
+    assert len(statements) == 7, statements
+    assert statements[0].startswith('SELECT "bookings_room"')  # made already?
+    assert statements[1].startswith('SELECT "bookings_booking"')
     if connection.features.has_select_for_update:
-        assert "FOR UPDATE" in statements[0]
-    assert statements[1].startswith('SELECT "bookings_room"')
-    assert statements[2].startswith('INSERT INTO "bookings_room"')
-    assert statements[3].startswith('INSERT INTO "accounts_message"')
+        assert "FOR UPDATE" in statements[1]
+    assert statements[2].startswith('SELECT "bookings_room"')  # made while we waited?
+    assert statements[3].startswith('SELECT "bookings_booking"')  # others due
+    assert statements[4].startswith('INSERT INTO "bookings_room"')
+    assert statements[5].startswith('INSERT INTO "accounts_message"')
+    assert statements[6].startswith('UPDATE "bookings_booking" SET "awaiting_room"')
     assert access_messages(booking.user).count() == 1
+    booking.refresh_from_db()
+    assert not booking.awaiting_room
 
 
-def test_a_retried_job_delivers_the_message_a_first_attempt_did_not(booking):
+def test_a_job_whose_room_is_made_reads_once_and_writes_nothing(booking):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     room_id = rooms.issue_room(booking_id=booking.pk)
-    access_messages(booking.user).delete()  # as if the first attempt had stopped short
-    assert rooms.issue_room(booking_id=booking.pk) == room_id
+    with CaptureQueriesContext(connection) as captured:
+        assert rooms.issue_room(booking_id=booking.pk) == room_id
+    assert len(captured.captured_queries) == 1
     assert Room.objects.filter(booking=booking).count() == 1
-    assert access_messages(booking.user).get().attachment == f"room:{room_id}"
+    assert access_messages(booking.user).count() == 1
 
 
 def test_the_database_allows_one_valid_room_per_booking(booking):

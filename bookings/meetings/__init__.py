@@ -13,20 +13,25 @@ from .base import (
 )
 
 
-def provider_for(name: str) -> MeetingProvider:
+def _providers() -> dict[str, type[MeetingProvider]]:
     from .fixed import FixedRoomProvider
     from .jitsi import JitsiProvider
     from .zoom import ZoomProvider
 
-    providers: dict[str, type[MeetingProvider]] = {
-        "zoom": ZoomProvider,
-        "jitsi": JitsiProvider,
-        "fixed": FixedRoomProvider,
-    }
+    return {"zoom": ZoomProvider, "jitsi": JitsiProvider, "fixed": FixedRoomProvider}
+
+
+def provider_for(name: str) -> MeetingProvider:
     try:
-        return providers[name]()
+        return _providers()[name]()
     except KeyError:
         raise ProviderNotConfigured(f"unknown meeting provider {name!r}") from None
+
+
+def local_providers() -> list[str]:
+    """The providers that make a room without calling out and without failing: a room job
+    may make several of theirs in one transaction."""
+    return [name for name, provider in _providers().items() if provider.local]
 
 
 __all__ = [
@@ -35,5 +40,6 @@ __all__ = [
     "MeetingRequest",
     "ProviderError",
     "ProviderNotConfigured",
+    "local_providers",
     "provider_for",
 ]

@@ -32,6 +32,7 @@ class MeetingDetails:
 
 class MeetingProvider(Protocol):
     name: str
+    local: bool  # makes rooms without calling out and cannot fail (see local_providers)
 
     def create(self, request: MeetingRequest) -> MeetingDetails: ...
 

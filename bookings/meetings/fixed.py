@@ -7,6 +7,7 @@ class FixedRoomProvider:
     """The counsellor's own room, entered in admin (apps without an API, e.g. Tele Office)."""
 
     name = "fixed"
+    local = False  # fails while a counsellor has no room entered
 
     def create(self, request: MeetingRequest) -> MeetingDetails:
         from bookings.models import Counsellor

@@ -10,6 +10,7 @@ class JitsiProvider:
     """A room on a (self-hosted) Jitsi server: an unguessable room name and a passcode."""
 
     name = "jitsi"
+    local = True
 
     def create(self, request: MeetingRequest) -> MeetingDetails:
         room = "consult-" + secrets.token_urlsafe(18).replace("_", "").replace("-", "")[:20]

@@ -161,6 +161,7 @@ def _send(client: httpx.Client, method: str, url: str, what: str, **kwargs) -> h
 
 class ZoomProvider:
     name = "zoom"
+    local = False  # calls out, and can fail
 
     # -- the MeetingProvider interface ------------------------------------------------------
 
