@@ -121,28 +121,29 @@ def issue_room(*, booking_id: int) -> int | None:
         if made := _VALID_ROOM.rows(booking_id):
             return made[0][0]
         batch, served = [booking], [booking_id]
-        if booking.meeting_provider in local_providers():
-            others, with_room = _lock_others_awaiting(booking_id, now)
+        local = local_providers()
+        if booking.meeting_provider in local:
+            others, locked = _lock_others_awaiting(booking_id, now, local)
             batch += others
-            served += [other.pk for other in others] + with_room
+            served += locked
         made = _make_rooms(batch)
         Booking.objects.filter(pk__in=served).update(awaiting_room=False)
         return made[booking_id]
 
 
 def _lock_others_awaiting(
-    booking_id: int, now: dt.datetime
+    booking_id: int, now: dt.datetime, providers: list[str]
 ) -> tuple[list[_LockedBooking], list[int]]:
-    """Other confirmed bookings awaiting a room from a local provider, locked without
-    waiting (one another transaction holds is left to it): those without a room, and the
-    ids of those that have one (their hint is out of date)."""
+    """Other confirmed bookings awaiting a room from one of `providers`, locked without
+    waiting (one another transaction holds is left to it): those still without a room,
+    and the ids of all locked (a hint can be out of date: the room may exist)."""
     awaiting = (
         Booking.objects.select_for_update(of=("self",), skip_locked=True)
         .filter(
             status=Booking.Status.CONFIRMED,
             awaiting_room=True,
             slot__ends_at__gt=now,
-            slot__office__meeting_provider__in=local_providers(),
+            slot__office__meeting_provider__in=providers,
         )
         .exclude(pk=booking_id)
         .order_by("confirmed_at", "pk")
@@ -158,7 +159,7 @@ def _lock_others_awaiting(
         .filter(booking_id__in=[other.pk for other in others])
         .values_list("booking_id", flat=True)
     )
-    return [other for other in others if other.pk not in with_room], sorted(with_room)
+    return [other for other in others if other.pk not in with_room], [o.pk for o in others]
 
 
 def _make_rooms(bookings: list[_LockedBooking]) -> dict[int, int]:
