@@ -25,6 +25,13 @@ def make_office(slug: str | None = None, **fields) -> Office:
     return Office.objects.create(**{**defaults, **fields})
 
 
+def make_office_with_terms(slug: str | None = None, **fields) -> Office:
+    """An office whose terms of use (one article) are in force: people can agree and book."""
+    office = make_office(slug, **fields)
+    publish_historical(make_document(office), "## 第1条\n\n規約です。\n")
+    return office
+
+
 def make_document(office: Office | None = None, slug: str | None = None) -> TermsDocument:
     n = next(_seq)
     document = TermsDocument.objects.create(
@@ -127,3 +134,17 @@ def book(office: Office, person, slot, **details):
     return services.create_booking(
         user=person, office=office, slot_id=slot.pk, **{**applicant, **details}
     )
+
+
+def make_confirmed_booking(slot, person, **fields):
+    """A confirmed booking written directly (not through the booking service), for tests of
+    what happens after confirmation: rooms, attendance, sweeps."""
+    from bookings.models import Booking
+
+    defaults = {
+        "status": Booking.Status.CONFIRMED,
+        "full_name": "山田 花子",
+        "full_name_kana": "ヤマダ ハナコ",
+        "phone": "090-1234-5678",
+    }
+    return Booking.objects.create(slot=slot, user=person, **{**defaults, **fields})

@@ -15,12 +15,11 @@ from terms.services import create_draft, publish_version
 from tests import factories
 from tests.factories import (
     jst,
+    make_confirmed_booking,
     make_counsellor,
-    make_document,
     make_eligible,
-    make_office,
+    make_office_with_terms,
     make_slot,
-    publish_historical,
 )
 
 pytestmark = pytest.mark.django_db
@@ -35,11 +34,9 @@ def english():
 
 @pytest.fixture
 def office():
-    office = make_office(
+    return make_office_with_terms(
         slug="k", municipality_codes=["01213"], meeting_provider="jitsi", booking_limit=10
     )
-    publish_historical(make_document(office), "## 第1条\n\n規約です。\n")
-    return office
 
 
 @pytest.fixture
@@ -282,14 +279,7 @@ def test_an_immediate_consultation_is_refused_during_a_booked_consultation(
 ):
     now = timezone.now().replace(second=0, microsecond=0)
     busy = make_slot(office, counsellor, now - dt.timedelta(minutes=10))
-    Booking.objects.create(
-        slot=busy,
-        user=make_user("other@example.jp"),
-        status=Booking.Status.CONFIRMED,
-        full_name="x",
-        full_name_kana="エ",
-        phone="090-1234-5678",
-    )
+    make_confirmed_booking(busy, make_user("other@example.jp"))
     with pytest.raises(services.BookingError) as refused:
         attendance.start_immediate_consultation(counsellor=counsellor, user=alice)
     assert refused.value.code == "overlap"

@@ -11,11 +11,10 @@ from tests.factories import (
     book,
     jst,
     make_counsellor,
-    make_document,
     make_eligible,
     make_office,
+    make_office_with_terms,
     make_slot,
-    publish_historical,
 )
 
 pytestmark = pytest.mark.django_db
@@ -37,8 +36,7 @@ def staff_client(client, counsellor):
 
 @pytest.fixture
 def scene(make_user):
-    office = make_office(slug="k", municipality_codes=["01213"])
-    publish_historical(make_document(office), "## 第1条\n\n規約です。\n")
+    office = make_office_with_terms(slug="k", municipality_codes=["01213"])
     counsellor = make_counsellor(office)
     alice = make_eligible(make_user("alice@example.jp"), office)
     slot = make_slot(office, counsellor, jst(2026, 11, 26, 10, 0))

@@ -17,11 +17,9 @@ from tests.factories import (
     book,
     jst,
     make_counsellor,
-    make_document,
     make_eligible,
-    make_office,
+    make_office_with_terms,
     make_slot,
-    publish_historical,
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -32,9 +30,7 @@ ROUNDS = 20
 
 @pytest.fixture
 def office():
-    office = make_office(slug="race", municipality_codes=["01213"], booking_limit=1000)
-    publish_historical(make_document(office), "## 第1条\n\n規約です。\n")
-    return office
+    return make_office_with_terms(slug="race", municipality_codes=["01213"], booking_limit=1000)
 
 
 @pytest.fixture

@@ -14,11 +14,10 @@ from tests.factories import (
     book,
     jst,
     make_counsellor,
-    make_document,
     make_eligible,
     make_office,
+    make_office_with_terms,
     make_slot,
-    publish_historical,
 )
 
 pytestmark = pytest.mark.django_db
@@ -40,14 +39,12 @@ def client(client):
 
 @pytest.fixture
 def office():
-    office = make_office(
+    return make_office_with_terms(
         slug="tomakomai-test",
         municipality_codes=["01213"],
         requires_job_seeker_number=True,
         requires_residence=True,
     )
-    publish_historical(make_document(office), "## 第1条\n\n規約です。\n")
-    return office
 
 
 @pytest.fixture

@@ -14,11 +14,9 @@ from bookings.models import Booking
 from tests.factories import (
     jst,
     make_counsellor,
-    make_document,
     make_eligible,
-    make_office,
+    make_office_with_terms,
     make_slot,
-    publish_historical,
 )
 
 pytestmark = pytest.mark.django_db
@@ -27,8 +25,9 @@ KATAKANA = re.compile(r"^[\u30a1-\u30fa\u30fc\u30fb ]+$")
 
 @pytest.fixture
 def setup(make_user):
-    office = make_office(slug="k", municipality_codes=["01213"], requires_job_seeker_number=True)
-    publish_historical(make_document(office), "## 第1条\n\n規約です。\n")
+    office = make_office_with_terms(
+        slug="k", municipality_codes=["01213"], requires_job_seeker_number=True
+    )
     slot = make_slot(office, make_counsellor(office), jst(2026, 11, 26, 10, 0))
     user = make_eligible(make_user(), office)
     return office, slot, user

@@ -14,11 +14,9 @@ from tests.factories import (
     book,
     jst,
     make_counsellor,
-    make_document,
     make_eligible,
-    make_office,
+    make_office_with_terms,
     make_slot,
-    publish_historical,
 )
 
 pytestmark = pytest.mark.django_db
@@ -32,15 +30,13 @@ def english():
 
 @pytest.fixture
 def office():
-    office = make_office(
+    return make_office_with_terms(
         slug="tachikawa-test",
         kind="child_family",
         municipality_codes=["13202"],
         requires_issued_account=True,
         meeting_provider="jitsi",
     )
-    publish_historical(make_document(office), "## 第1条\n\n規約です。\n")
-    return office
 
 
 @pytest.fixture
@@ -130,8 +126,7 @@ def test_self_sign_up_cannot_book_where_accounts_are_issued(make_user, office):
 def suspended_scene(make_user, office, staff, django_capture_on_commit_callbacks):
     import time_machine
 
-    other = make_office(slug="k", municipality_codes=["13202"], meeting_provider="jitsi")
-    publish_historical(make_document(other), "## 第1条\n\n規約です。\n")
+    other = make_office_with_terms(slug="k", municipality_codes=["13202"], meeting_provider="jitsi")
     counsellor = make_counsellor(other)
     person = make_eligible(make_user("person@example.jp"), other)
     with time_machine.travel(jst(2026, 11, 20, 9), tick=False):

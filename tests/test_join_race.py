@@ -10,21 +10,20 @@ from django.db import connections
 
 from bookings import attendance, services
 from bookings.models import Booking
-from tests.factories import jst, make_counsellor, make_office, make_slot
+from tests.factories import (
+    jst,
+    make_confirmed_booking,
+    make_counsellor,
+    make_office,
+    make_slot,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROUNDS = 20
 
 
 def confirmed_booking(office, counsellor, person, start):
-    return Booking.objects.create(
-        slot=make_slot(office, counsellor, start),
-        user=person,
-        status=Booking.Status.CONFIRMED,
-        full_name="山田 花子",
-        full_name_kana="ヤマダ ハナコ",
-        phone="090-1234-5678",
-    )
+    return make_confirmed_booking(make_slot(office, counsellor, start), person)
 
 
 def test_join_and_sweep_at_the_same_moment_never_both_win(make_user):

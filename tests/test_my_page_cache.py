@@ -17,11 +17,9 @@ from tests.factories import (
     book,
     jst,
     make_counsellor,
-    make_document,
     make_eligible,
-    make_office,
+    make_office_with_terms,
     make_slot,
-    publish_historical,
 )
 
 pytestmark = pytest.mark.django_db
@@ -42,9 +40,7 @@ def client(client):
 
 @pytest.fixture
 def office():
-    office = make_office(slug="cache-test", municipality_codes=["01213"])
-    publish_historical(make_document(office), "## 第1条\n\n規約です。\n")
-    return office
+    return make_office_with_terms(slug="cache-test", municipality_codes=["01213"])
 
 
 @pytest.fixture

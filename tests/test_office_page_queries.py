@@ -14,10 +14,8 @@ from tests.factories import (
     book,
     jst,
     make_counsellor,
-    make_document,
     make_eligible,
-    make_office,
-    publish_historical,
+    make_office_with_terms,
 )
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +23,7 @@ MAX_QUERIES = 12
 
 
 def office_with_weeks(weeks: int, slug: str):
-    office = make_office(slug=slug, municipality_codes=["01213"], weeks_open=8)
-    publish_historical(make_document(office), "## 第1条\n\n規約です。\n")
+    office = make_office_with_terms(slug=slug, municipality_codes=["01213"], weeks_open=8)
     counsellor = make_counsellor(office)
     SlotTemplate.objects.bulk_create(
         SlotTemplate(

@@ -15,7 +15,13 @@ from accounts.models import Message
 from bookings import rooms, services
 from bookings.models import Booking, Room
 from portal import crypto
-from tests.factories import jst, make_counsellor, make_office, make_slot
+from tests.factories import (
+    jst,
+    make_confirmed_booking,
+    make_counsellor,
+    make_office,
+    make_slot,
+)
 
 pytestmark = pytest.mark.django_db
 NOW = jst(2026, 11, 24, 15, 0)
@@ -29,16 +35,8 @@ def frozen():
 
 
 def confirmed(office, person, start, *, awaiting=True, counsellor=None):
-    return Booking.objects.create(
-        slot=make_slot(office, counsellor or make_counsellor(office), start),
-        user=person,
-        status=Booking.Status.CONFIRMED,
-        confirmed_at=NOW,
-        awaiting_room=awaiting,
-        full_name="山田 花子",
-        full_name_kana="ヤマダ ハナコ",
-        phone="090-1234-5678",
-    )
+    slot = make_slot(office, counsellor or make_counsellor(office), start)
+    return make_confirmed_booking(slot, person, confirmed_at=NOW, awaiting_room=awaiting)
 
 
 def many(office, make_user, count, prefix="p"):

@@ -19,11 +19,9 @@ from tests.factories import (
     book,
     jst,
     make_counsellor,
-    make_document,
     make_eligible,
-    make_office,
+    make_office_with_terms,
     make_slot,
-    publish_historical,
 )
 
 pytestmark = pytest.mark.django_db
@@ -38,9 +36,7 @@ def frozen():
 
 @pytest.fixture
 def office():
-    office = make_office(slug="k", municipality_codes=["01213"], meeting_provider="jitsi")
-    publish_historical(make_document(office), "## 第1条\n\n規約です。\n")
-    return office
+    return make_office_with_terms(slug="k", municipality_codes=["01213"], meeting_provider="jitsi")
 
 
 @pytest.fixture

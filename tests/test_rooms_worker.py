@@ -21,11 +21,9 @@ from portal import crypto
 from tests.factories import (
     book,
     make_counsellor,
-    make_document,
     make_eligible,
-    make_office,
+    make_office_with_terms,
     make_slot,
-    publish_historical,
 )
 from tests.support.worker import PrivateRedis, broker_at, celery_worker, children_of, wait_for
 
@@ -45,10 +43,9 @@ def future_slot(office, counsellor, days: int = 3):
 @pytest.fixture
 def scene(make_user):
     def build(provider: str = "jitsi"):
-        office = make_office(
+        office = make_office_with_terms(
             slug=f"o-{provider}", municipality_codes=["01213"], meeting_provider=provider
         )
-        publish_historical(make_document(office), "## 第1条\n\n規約です。\n")
         counsellor = make_counsellor(office)
         person = make_eligible(make_user(f"{provider}@example.jp"), office)
         return office, counsellor, person, future_slot(office, counsellor)

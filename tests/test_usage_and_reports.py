@@ -20,11 +20,9 @@ from tests.factories import (
     book,
     jst,
     make_counsellor,
-    make_document,
     make_eligible,
-    make_office,
+    make_office_with_terms,
     make_slot,
-    publish_historical,
 )
 
 pytestmark = pytest.mark.django_db
@@ -34,9 +32,7 @@ DESKTOP = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/130.0 Safari/537.36"
 
 @pytest.fixture
 def office():
-    office = make_office(slug="k", municipality_codes=["01213"], meeting_provider="jitsi")
-    publish_historical(make_document(office), "## 第1条\n\n規約です。\n")
-    return office
+    return make_office_with_terms(slug="k", municipality_codes=["01213"], meeting_provider="jitsi")
 
 
 def test_a_signed_in_request_is_recorded_without_query_string_or_address(client, make_user, office):
