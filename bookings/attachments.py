@@ -3,7 +3,7 @@
 from django.template.loader import render_to_string
 
 from .models import Room
-from .rooms import access_code_for
+from .selectors import access_code_for
 
 
 def render_room(message, ident: str, request) -> str:

@@ -423,6 +423,22 @@ class Booking(models.Model):
 class BookingEvent(models.Model):
     """The audit trail of a booking: who did what, when, and why."""
 
+    class Action(models.TextChoices):
+        REQUESTED = "requested", _("Applied")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DECLINED = "declined", _("Declined")
+        CANCELLED = "cancelled", _("Cancelled by the person")
+        CANCELLED_BY_STAFF = "cancelled_by_staff", _("Cancelled on the person's behalf")
+        FOLLOW_UP_BOOKED = "follow_up_booked", _("Follow-up booked")
+        MOVED = "moved", _("Moved")
+        JOINED = "joined", _("The person joined")
+        STARTED = "started", _("Started")
+        COMPLETED = "completed", _("Completed")
+        CONTACTED = "contacted", _("The person phoned")
+        NO_SHOW = "no_show", _("No-show cancellation")
+        NO_SHOW_UNDONE = "no_show_undone", _("No-show undone")
+        IMMEDIATE_STARTED = "immediate_started", _("Immediate consultation started")
+
     booking = models.ForeignKey(
         Booking, on_delete=models.CASCADE, related_name="events", verbose_name=_("booking")
     )
@@ -434,7 +450,7 @@ class BookingEvent(models.Model):
         related_name="+",
         verbose_name=_("by"),
     )
-    action = models.CharField(_("action"), max_length=40)
+    action = models.CharField(_("action"), max_length=40, choices=Action.choices)
     note = models.TextField(_("note"), blank=True)
     at = models.DateTimeField(_("at"), default=timezone.now)
 

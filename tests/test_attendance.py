@@ -8,7 +8,7 @@ import time_machine
 from django.utils import timezone, translation
 
 from accounts.models import Message, Profile
-from bookings import attendance, rooms, services
+from bookings import selectors, services
 from bookings.models import Booking, BookingEvent
 from terms.models import Consent
 from terms.services import create_draft, publish_version
@@ -65,13 +65,13 @@ def status_of(booking) -> str:
 
 def test_nine_minutes_fifty_nine_after_the_start_the_booking_stays(booking):
     with time_machine.travel(START + dt.timedelta(minutes=9, seconds=59), tick=False):
-        assert attendance.sweep_no_shows() == 0
+        assert services.sweep_no_shows() == 0
     assert status_of(booking) == Booking.Status.CONFIRMED
 
 
 def test_ten_minutes_after_the_start_it_is_cancelled_as_a_no_show(booking):
     with time_machine.travel(START + dt.timedelta(minutes=10), tick=False):
-        assert attendance.sweep_no_shows() == 1
+        assert services.sweep_no_shows() == 1
     booking.refresh_from_db()
     assert booking.status == Booking.Status.NO_SHOW
     assert booking.no_show_at == START + dt.timedelta(minutes=10)
@@ -82,8 +82,8 @@ def test_ten_minutes_after_the_start_it_is_cancelled_as_a_no_show(booking):
 
 def test_the_sweep_run_twice_or_late_cancels_once_and_tells_once(booking):
     with time_machine.travel(START + dt.timedelta(minutes=45), tick=False):
-        assert attendance.sweep_no_shows() == 1
-        assert attendance.sweep_no_shows() == 0
+        assert services.sweep_no_shows() == 1
+        assert services.sweep_no_shows() == 0
     assert booking.user.messages.filter(kind=Message.Kind.NO_SHOW).count() == 1
 
 
@@ -93,26 +93,26 @@ def test_a_join_a_start_or_a_phone_call_keeps_the_booking(booking, counsellor, m
         if mark == "join":
             services.record_join(booking=booking)
         else:
-            attendance.record(booking=booking, mark=mark, actor=counsellor.user)
+            services.record(booking=booking, mark=mark, actor=counsellor.user)
     with time_machine.travel(START + dt.timedelta(minutes=11), tick=False):
-        assert attendance.sweep_no_shows() == 0
+        assert services.sweep_no_shows() == 0
     assert status_of(booking) == Booking.Status.CONFIRMED
 
 
 def test_the_sweep_invalidates_the_room(booking):
     with time_machine.travel(START - dt.timedelta(hours=1), tick=False):
-        rooms.issue_room(booking_id=booking.pk)
+        services.issue_room(booking_id=booking.pk)
     with time_machine.travel(START + dt.timedelta(minutes=10), tick=False):
-        attendance.sweep_no_shows()
+        services.sweep_no_shows()
     assert booking.rooms.get().invalidated_at is not None
 
 
 def test_a_counsellor_undoes_a_no_show_only_with_a_reason(booking, counsellor):
     with time_machine.travel(START + dt.timedelta(minutes=10), tick=False):
-        attendance.sweep_no_shows()
+        services.sweep_no_shows()
     with pytest.raises(services.BookingError):
-        attendance.undo_no_show(booking=booking, actor=counsellor.user, reason=" ")
-    attendance.undo_no_show(booking=booking, actor=counsellor.user, reason="電話があった")
+        services.undo_no_show(booking=booking, actor=counsellor.user, reason=" ")
+    services.undo_no_show(booking=booking, actor=counsellor.user, reason="電話があった")
     assert status_of(booking) == Booking.Status.CONFIRMED
     event = BookingEvent.objects.get(booking=booking, action="no_show_undone")
     assert (event.actor, event.note) == (counsellor.user, "電話があった")
@@ -140,19 +140,19 @@ def test_the_policy_restricts_after_two_no_shows_in_ninety_days_and_staff_can_li
     no_show(alice, office, counsellor, now - dt.timedelta(days=95))  # outside the window
     no_show(alice, office, counsellor, now - dt.timedelta(days=30))
     with time_machine.travel(now, tick=False):
-        assert "no_show" not in {r.code for r in attendance.eligibility.refusals(alice, office)}
+        assert "no_show" not in {r.code for r in selectors.refusals(alice, office)}
     no_show(alice, office, counsellor, now - dt.timedelta(days=2))
     with time_machine.travel(now, tick=False):
-        codes = {r.code for r in attendance.eligibility.refusals(alice, office)}
+        codes = {r.code for r in selectors.refusals(alice, office)}
         assert "no_show" in codes
-        assert [r["email"] for r in attendance.restricted_users(office)] == ["alice@example.jp"]
+        assert [r["email"] for r in selectors.restricted_users(office)] == ["alice@example.jp"]
         with pytest.raises(services.BookingError):
-            attendance.lift_restriction(office=office, user=alice, actor=counsellor.user, reason="")
-        attendance.lift_restriction(
+            services.lift_restriction(office=office, user=alice, actor=counsellor.user, reason="")
+        services.lift_restriction(
             office=office, user=alice, actor=counsellor.user, reason="事情を確認した"
         )
-        assert "no_show" not in {r.code for r in attendance.eligibility.refusals(alice, office)}
-        assert attendance.restricted_users(office) == []
+        assert "no_show" not in {r.code for r in selectors.refusals(alice, office)}
+        assert selectors.restricted_users(office) == []
 
 
 def test_the_office_page_explains_the_restriction_with_the_phone(client, alice, office, counsellor):
@@ -172,13 +172,13 @@ def test_the_office_page_explains_the_restriction_with_the_phone(client, alice, 
 def test_an_immediate_consultation_needs_consent_on_record(make_user, office, counsellor):
     bob = make_eligible(make_user("bob@example.jp"), office, consent=False)
     with pytest.raises(services.BookingError) as refused:
-        attendance.start_immediate_consultation(counsellor=counsellor, user=bob)
+        services.start_immediate_consultation(counsellor=counsellor, user=bob)
     assert refused.value.code == "terms"
     assert not Booking.objects.exists()
 
 
 def test_an_immediate_consultation_is_confirmed_now_for_thirty_minutes(alice, counsellor):
-    booking = attendance.start_immediate_consultation(counsellor=counsellor, user=alice)
+    booking = services.start_immediate_consultation(counsellor=counsellor, user=alice)
     assert booking.status == Booking.Status.CONFIRMED and booking.is_immediate
     assert booking.slot.ends_at - booking.slot.starts_at == dt.timedelta(minutes=30)
     assert booking.booked_by == counsellor.user
@@ -189,9 +189,9 @@ def test_revised_terms_come_first_then_the_access_code(client, alice, office, co
     v2 = publish_version(
         version=create_draft(document=document, text="## 第1条\n\n改定。\n", change_summary="改定")
     )
-    booking = attendance.start_immediate_consultation(counsellor=counsellor, user=alice)
-    rooms.issue_room(booking_id=booking.pk)
-    assert rooms.access_code_for(booking=booking, user=alice) == "consent"
+    booking = services.start_immediate_consultation(counsellor=counsellor, user=alice)
+    services.issue_room(booking_id=booking.pk)
+    assert selectors.access_code_for(booking=booking, user=alice) == "consent"
     client.force_login(alice)
     my_page = client.get("/me/").content.decode()
     assert f"/offices/k/terms/?next=/me/bookings/{booking.pk}/" in my_page
@@ -202,7 +202,7 @@ def test_revised_terms_come_first_then_the_access_code(client, alice, office, co
     assert response["Location"] == f"/me/bookings/{booking.pk}/"
     consent = Consent.objects.get(user=alice, version=v2)
     assert consent.method == Consent.Method.RECONSENT_IMMEDIATE
-    assert isinstance(rooms.access_code_for(booking=booking, user=alice), rooms.AccessCode)
+    assert isinstance(selectors.access_code_for(booking=booking, user=alice), selectors.AccessCode)
 
 
 def test_a_recent_phone_change_blocks_an_immediate_consultation(alice, counsellor, settings):
@@ -212,20 +212,20 @@ def test_a_recent_phone_change_blocks_an_immediate_consultation(alice, counsello
     )
     alice._cached_profile = None
     with pytest.raises(services.BookingError) as refused:
-        attendance.start_immediate_consultation(counsellor=counsellor, user=alice)
+        services.start_immediate_consultation(counsellor=counsellor, user=alice)
     assert refused.value.code == "phone_changed"
     assert "changed recently" in refused.value.message
     Profile.objects.filter(user=alice).update(
         phone_changed_at=timezone.now() - dt.timedelta(hours=25)
     )
     alice._cached_profile = None
-    attendance.start_immediate_consultation(counsellor=counsellor, user=alice)
+    services.start_immediate_consultation(counsellor=counsellor, user=alice)
 
 
 def test_the_phone_cannot_change_while_an_immediate_consultation_is_pending(
     client, alice, counsellor
 ):
-    attendance.start_immediate_consultation(counsellor=counsellor, user=alice)
+    services.start_immediate_consultation(counsellor=counsellor, user=alice)
     client.force_login(alice)
     client.cookies["django_language"] = "en"
     data = {
@@ -269,7 +269,7 @@ def test_an_immediate_consultation_closes_a_free_slot_at_that_time(
 ):
     now = timezone.now().replace(second=0, microsecond=0)
     free = make_slot(office, counsellor, now - dt.timedelta(minutes=10))
-    attendance.start_immediate_consultation(counsellor=counsellor, user=alice)
+    services.start_immediate_consultation(counsellor=counsellor, user=alice)
     free.refresh_from_db()
     assert free.cancelled_at is not None
 
@@ -281,5 +281,5 @@ def test_an_immediate_consultation_is_refused_during_a_booked_consultation(
     busy = make_slot(office, counsellor, now - dt.timedelta(minutes=10))
     make_confirmed_booking(busy, make_user("other@example.jp"))
     with pytest.raises(services.BookingError) as refused:
-        attendance.start_immediate_consultation(counsellor=counsellor, user=alice)
+        services.start_immediate_consultation(counsellor=counsellor, user=alice)
     assert refused.value.code == "overlap"

@@ -21,9 +21,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import Profile, SignIn
-from bookings.attendance import start_immediate_consultation
-from bookings.issuance import issue_account, reissue_account
 from bookings.models import Booking, Counsellor, IssuedAccount, Office, Room, Slot
+from bookings.services import issue_account, reissue_account, start_immediate_consultation
 from portal import crypto
 from terms.models import Consent, TermsVersion
 from tests.support.browser import assert_accessible

@@ -6,9 +6,10 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
+from accounts.messages import render_message
 from accounts.models import AccountEvent, Message, SignIn
 from accounts.services import lift_suspension, suspend_user
-from bookings import attendance, issuance, rooms, services
+from bookings import selectors, services
 from bookings.models import Booking, IssuedAccount
 from tests.factories import (
     book,
@@ -49,7 +50,7 @@ def sign_in(client, login_id, password):
 
 
 def test_an_issued_person_signs_in_with_the_id_and_must_change_the_password(office, staff):
-    letter = issuance.issue_account(office=office, actor=staff)
+    letter = services.issue_account(office=office, actor=staff)
     assert IssuedAccount.objects.get(user__login_id=letter.login_id).office == office
     client = Client()
     response = sign_in(client, letter.login_id, letter.password)
@@ -72,7 +73,7 @@ def test_an_issued_person_signs_in_with_the_id_and_must_change_the_password(offi
 
 
 def test_a_wrong_password_is_refused_with_a_message(office, staff):
-    letter = issuance.issue_account(office=office, actor=staff)
+    letter = services.issue_account(office=office, actor=staff)
     client = Client()
     client.cookies["django_language"] = "en"
     response = sign_in(client, letter.login_id, "wrong-password")
@@ -82,12 +83,12 @@ def test_a_wrong_password_is_refused_with_a_message(office, staff):
 
 
 def test_reissuing_stops_the_old_id_and_password_at_once(office, staff):
-    letter = issuance.issue_account(office=office, actor=staff)
+    letter = services.issue_account(office=office, actor=staff)
     signed_in = Client()
     sign_in(signed_in, letter.login_id, letter.password)
     assert signed_in.get("/accounts/password/change/").status_code == HTTPStatus.OK
     issued = IssuedAccount.objects.get(user__login_id=letter.login_id)
-    new = issuance.reissue_account(issued=issued, actor=staff)
+    new = services.reissue_account(issued=issued, actor=staff)
     assert new.login_id != letter.login_id and new.reissued
     assert new.consultation_id == letter.consultation_id
     # The old session ends and the old credentials no longer work.
@@ -115,7 +116,7 @@ def test_the_letter_is_printable_and_never_cached(admin_client, office):
 
 def test_self_sign_up_cannot_book_where_accounts_are_issued(make_user, office):
     person = make_eligible(make_user("self@example.jp"), office)
-    codes = {r.code for r in attendance.eligibility.refusals(person, office)}
+    codes = {r.code for r in selectors.refusals(person, office)}
     assert "issued_account" in codes
 
 
@@ -131,7 +132,7 @@ def suspended_scene(make_user, office, staff, django_capture_on_commit_callbacks
     person = make_eligible(make_user("person@example.jp"), other)
     with time_machine.travel(jst(2026, 11, 20, 9), tick=False):
         booking = book(other, person, make_slot(other, counsellor, jst(2030, 1, 8, 10)))
-    rooms.issue_room(booking_id=booking.pk)
+    services.issue_room(booking_id=booking.pk)
     with django_capture_on_commit_callbacks(execute=True):
         suspend_user(user=person, actor=staff, reason="禁止事項に該当")
     return other, counsellor, person, booking
@@ -144,7 +145,7 @@ def test_suspension_cancels_open_bookings_invalidates_rooms_and_tells_the_person
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED
     assert booking.rooms.get().invalidated_at is not None
-    assert person.messages.filter(subject__contains="利用停止").exists()
+    assert "利用停止" in render_message(person.messages.get(kind=Message.Kind.SUSPENDED)).subject
     assert AccountEvent.objects.get(user=person, action="suspended").note == "禁止事項に該当"
 
 
@@ -164,8 +165,8 @@ def test_a_suspended_person_is_refused_on_every_route(client, suspended_scene):
         )
     assert refused.value.code == "suspended"
     with pytest.raises(services.BookingError):
-        attendance.start_immediate_consultation(counsellor=counsellor, user=person)
-    assert rooms.access_code_for(booking=booking, user=person) is None
+        services.start_immediate_consultation(counsellor=counsellor, user=person)
+    assert selectors.access_code_for(booking=booking, user=person) is None
     client.force_login(person)
     response = client.post(
         f"/offices/{office.slug}/book/{later.pk}/",

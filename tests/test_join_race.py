@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.db import connections
 
-from bookings import attendance, services
+from bookings import services
 from bookings.models import Booking
 from tests.factories import (
     jst,
@@ -43,7 +43,7 @@ def test_join_and_sweep_at_the_same_moment_never_both_win(make_user):
 
         def sweep(start=start, barrier=barrier):
             barrier.wait(10)
-            attendance.sweep_no_shows(now=start + dt.timedelta(minutes=10))
+            services.sweep_no_shows(now=start + dt.timedelta(minutes=10))
             connections.close_all()
 
         threads = [threading.Thread(target=join), threading.Thread(target=sweep)]
@@ -63,6 +63,6 @@ def test_a_join_that_came_first_wins(make_user):
     office = make_office(slug="first")
     booking = confirmed_booking(office, make_counsellor(office), make_user(), jst(2026, 11, 26, 10))
     services.record_join(booking=booking, now=jst(2026, 11, 26, 10, 9))
-    assert attendance.sweep_no_shows() == 0
+    assert services.sweep_no_shows() == 0
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CONFIRMED and booking.joined_at is not None

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from bookings import attendance, services
+from bookings import services
 from bookings.models import Booking
 from terms.models import Consent
 from terms.services import create_draft, publish_version, record_consent
@@ -112,7 +112,7 @@ def test_the_no_show_sweep_shows_at_once(
     with time_machine.travel(jst(2026, 11, 24, 16, 10), tick=False):
         # The sweep cancels with one bulk UPDATE, which sends no signal of its own.
         with django_capture_on_commit_callbacks(execute=True):
-            assert attendance.sweep_no_shows() == 1
+            assert services.sweep_no_shows() == 1
         html = my_page(client)
     assert "Tue, 24 November 2026, 16:00" not in upcoming_part(html)
     assert str(Booking.Status.NO_SHOW.label) in html
@@ -137,7 +137,7 @@ def test_an_immediate_consultation_shows_at_once(
     client.force_login(alice)
     assert "has started an immediate consultation" not in my_page(client)
     with django_capture_on_commit_callbacks(execute=True):
-        booking = attendance.start_immediate_consultation(counsellor=counsellor, user=alice)
+        booking = services.start_immediate_consultation(counsellor=counsellor, user=alice)
     html = my_page(client)
     assert "has started an immediate consultation" in html
     assert f"/me/bookings/{booking.pk}/" in html

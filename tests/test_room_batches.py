@@ -12,8 +12,9 @@ from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Message
-from bookings import rooms, services
+from bookings import services
 from bookings.models import Booking, Room
+from bookings.services import rooms
 from portal import crypto
 from tests.factories import (
     jst,
@@ -68,13 +69,13 @@ def assert_one_room_and_one_message_each(bookings):
 def test_one_job_makes_the_rooms_of_the_others_awaiting_and_theirs_write_nothing(make_user):
     office = make_office(slug="j", meeting_provider="jitsi")
     bookings = many(office, make_user, 4)
-    first = rooms.issue_room(booking_id=bookings[2].pk)
+    first = services.issue_room(booking_id=bookings[2].pk)
     assert Room.objects.count() == 4 and access_codes().count() == 4
     assert_one_room_and_one_message_each(bookings)
     assert first == Room.objects.get(booking=bookings[2]).pk
     for booking in bookings:
         with CaptureQueriesContext(connection) as captured:
-            room_id = rooms.issue_room(booking_id=booking.pk)
+            room_id = services.issue_room(booking_id=booking.pk)
         assert room_id == Room.objects.get(booking=booking).pk
         assert len(captured.captured_queries) == 1  # found its room: nothing else
     assert Room.objects.count() == 4 and access_codes().count() == 4
@@ -88,7 +89,7 @@ def test_a_batch_takes_at_most_room_batch_bookings_the_oldest_confirmed_first(
     bookings = many(office, make_user, 5)
     for age, booking in enumerate(bookings):
         Booking.objects.filter(pk=booking.pk).update(confirmed_at=NOW - dt.timedelta(minutes=age))
-    rooms.issue_room(booking_id=bookings[0].pk)
+    services.issue_room(booking_id=bookings[0].pk)
     assert set(Room.objects.values_list("booking_id", flat=True)) == {
         bookings[0].pk,  # its own
         bookings[4].pk,  # confirmed first
@@ -107,7 +108,7 @@ def test_only_bookings_awaiting_a_room_that_a_local_provider_makes_are_taken(mak
     cancelled = confirmed(jitsi, make_user("d@example.jp"), FIRST_SLOT)
     Booking.objects.filter(pk=cancelled.pk).update(status=Booking.Status.CANCELLED)
     ended = confirmed(jitsi, make_user("e@example.jp"), NOW - dt.timedelta(hours=1))
-    rooms.issue_room(booking_id=mine.pk)
+    services.issue_room(booking_id=mine.pk)
     assert list(Room.objects.values_list("booking_id", flat=True)) == [mine.pk]
     for booking in (at_zoom, ended):
         booking.refresh_from_db()
@@ -125,7 +126,7 @@ def test_a_job_for_a_provider_that_calls_out_makes_only_its_own_room(make_user):
     jitsi = make_office(slug="j", meeting_provider="jitsi")
     mine = confirmed(fixed, make_user("a@example.jp"), FIRST_SLOT, counsellor=counsellor)
     other = confirmed(jitsi, make_user("b@example.jp"), FIRST_SLOT)
-    rooms.issue_room(booking_id=mine.pk)
+    services.issue_room(booking_id=mine.pk)
     assert list(Room.objects.values_list("booking_id", flat=True)) == [mine.pk]
     other.refresh_from_db()
     assert other.awaiting_room
@@ -134,10 +135,10 @@ def test_a_job_for_a_provider_that_calls_out_makes_only_its_own_room(make_user):
 def test_an_out_of_date_hint_makes_no_second_room_and_is_cleared(make_user):
     office = make_office(slug="j", meeting_provider="jitsi")
     [served] = many(office, make_user, 1, prefix="s")
-    room_id = rooms.issue_room(booking_id=served.pk)
+    room_id = services.issue_room(booking_id=served.pk)
     Booking.objects.filter(pk=served.pk).update(awaiting_room=True)  # as if never cleared
     [mine] = many(office, make_user, 1, prefix="m")
-    rooms.issue_room(booking_id=mine.pk)
+    services.issue_room(booking_id=mine.pk)
     assert list(Room.objects.filter(booking=served).values_list("pk", flat=True)) == [room_id]
     assert access_codes().filter(user=served.user).count() == 1
     assert not Booking.objects.filter(awaiting_room=True).exists()
@@ -158,7 +159,7 @@ def test_confirming_and_moving_a_confirmed_booking_set_the_hint(make_user):
         services.confirm_booking(booking=booking)
     booking.refresh_from_db()
     assert booking.awaiting_room
-    rooms.issue_room(booking_id=booking.pk)
+    services.issue_room(booking_id=booking.pk)
     booking.refresh_from_db()
     assert not booking.awaiting_room
     later = make_slot(office, counsellor, FIRST_SLOT + dt.timedelta(days=1))
@@ -182,7 +183,7 @@ def test_jobs_running_at_once_make_exactly_one_room_and_one_message_per_booking(
         try:
             barrier.wait(10)
             for booking_id in order:
-                rooms.issue_room(booking_id=booking_id)
+                services.issue_room(booking_id=booking_id)
         except Exception as error:
             failures.append(error)
         finally:
@@ -218,12 +219,12 @@ def test_a_booking_another_transaction_holds_is_left_to_it(make_user):
     holder.start()
     try:
         assert locked.wait(10)
-        rooms.issue_room(booking_id=mine.pk)  # does not wait for the held booking
+        services.issue_room(booking_id=mine.pk)  # does not wait for the held booking
         assert list(Room.objects.values_list("booking_id", flat=True)) == [mine.pk]
     finally:
         release.set()
         holder.join(30)
     held.refresh_from_db()
     assert held.awaiting_room
-    rooms.issue_room(booking_id=held.pk)
+    services.issue_room(booking_id=held.pk)
     assert_one_room_and_one_message_each([held, mine])

@@ -11,7 +11,7 @@ from django.utils import translation
 from icalendar import Calendar
 
 from accounts.models import Message
-from bookings import rooms, services
+from bookings import selectors, services
 from bookings.models import Booking, Room
 from portal import crypto
 from terms.services import create_draft, publish_version
@@ -60,8 +60,8 @@ def test_issuing_makes_one_room_and_one_message_however_often_it_runs(
     booking, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        first = rooms.issue_room(booking_id=booking.pk)
-        second = rooms.issue_room(booking_id=booking.pk)
+        first = services.issue_room(booking_id=booking.pk)
+        second = services.issue_room(booking_id=booking.pk)
     assert first == second
     assert Room.objects.filter(booking=booking).count() == 1
     assert access_messages(booking.user).count() == 1
@@ -88,7 +88,7 @@ def test_a_lone_new_room_costs_four_reads_two_inserts_and_an_update(
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as captured:
-        rooms.issue_room(booking_id=booking.pk)
+        services.issue_room(booking_id=booking.pk)
     statements = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert len(statements) == 7, statements
     assert statements[0].startswith('SELECT "bookings_room"')  # made already?
@@ -109,9 +109,9 @@ def test_a_job_whose_room_is_made_reads_once_and_writes_nothing(booking):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    room_id = rooms.issue_room(booking_id=booking.pk)
+    room_id = services.issue_room(booking_id=booking.pk)
     with CaptureQueriesContext(connection) as captured:
-        assert rooms.issue_room(booking_id=booking.pk) == room_id
+        assert services.issue_room(booking_id=booking.pk) == room_id
     assert len(captured.captured_queries) == 1
     assert Room.objects.filter(booking=booking).count() == 1
     assert access_messages(booking.user).count() == 1
@@ -120,7 +120,7 @@ def test_a_job_whose_room_is_made_reads_once_and_writes_nothing(booking):
 def test_the_database_allows_one_valid_room_per_booking(booking):
     from django.db import IntegrityError, transaction
 
-    rooms.issue_room(booking_id=booking.pk)
+    services.issue_room(booking_id=booking.pk)
     with pytest.raises(IntegrityError), transaction.atomic():
         Room.objects.create(
             booking=booking, provider="jitsi", meeting_id="x", passcode_encrypted="x", join_url=""
@@ -129,15 +129,15 @@ def test_the_database_allows_one_valid_room_per_booking(booking):
 
 def test_an_unconfirmed_or_finished_booking_gets_no_room(booking):
     Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.REQUESTED)
-    assert rooms.issue_room(booking_id=booking.pk) is None
+    assert services.issue_room(booking_id=booking.pk) is None
     Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.CONFIRMED)
     with time_machine.travel(jst(2026, 11, 26, 10, 31), tick=False):
-        assert rooms.issue_room(booking_id=booking.pk) is None
+        assert services.issue_room(booking_id=booking.pk) is None
     assert not Room.objects.exists()
 
 
 def test_the_owner_sees_the_access_code_in_the_message_and_on_the_booking(client, booking):
-    rooms.issue_room(booking_id=booking.pk)
+    services.issue_room(booking_id=booking.pk)
     room = Room.objects.get()
     passcode = crypto.decrypt(room.passcode_encrypted)
     client.force_login(booking.user)
@@ -152,7 +152,7 @@ def test_the_owner_sees_the_access_code_in_the_message_and_on_the_booking(client
 
 
 def test_another_person_cannot_read_the_message_or_the_passcode(client, booking, make_user):
-    rooms.issue_room(booking_id=booking.pk)
+    services.issue_room(booking_id=booking.pk)
     passcode = crypto.decrypt(Room.objects.get().passcode_encrypted)
     message = access_messages(booking.user).get()
     client.force_login(make_user("mallory@example.jp"))
@@ -169,7 +169,7 @@ def test_another_person_cannot_read_the_message_or_the_passcode(client, booking,
 
 
 def test_the_passcode_disappears_when_the_booking_ends_or_is_cancelled(client, booking):
-    rooms.issue_room(booking_id=booking.pk)
+    services.issue_room(booking_id=booking.pk)
     passcode = crypto.decrypt(Room.objects.get().passcode_encrypted)
     client.force_login(booking.user)
     with time_machine.travel(jst(2026, 11, 26, 10, 30), tick=False):
@@ -181,18 +181,18 @@ def test_the_passcode_disappears_when_the_booking_ends_or_is_cancelled(client, b
 
 
 def test_a_suspended_person_sees_no_access_code(booking):
-    rooms.issue_room(booking_id=booking.pk)
+    services.issue_room(booking_id=booking.pk)
     booking.user.suspended_at = NOW
     booking.user.save()
-    assert rooms.access_code_for(booking=booking, user=booking.user) is None
+    assert selectors.access_code_for(booking=booking, user=booking.user) is None
 
 
 def test_revised_terms_must_be_agreed_to_before_seeing_the_access_code(client, booking, office):
-    rooms.issue_room(booking_id=booking.pk)
+    services.issue_room(booking_id=booking.pk)
     document = office.terms_documents.get()
     draft = create_draft(document=document, text="## 第1条\n\n改定。\n", change_summary="改定")
     publish_version(version=draft)
-    assert rooms.access_code_for(booking=booking, user=booking.user) == "consent"
+    assert selectors.access_code_for(booking=booking, user=booking.user) == "consent"
     client.force_login(booking.user)
     client.cookies["django_language"] = "en"
     html = client.get(f"/me/bookings/{booking.pk}/").content.decode()
@@ -201,7 +201,7 @@ def test_revised_terms_must_be_agreed_to_before_seeing_the_access_code(client, b
 
 
 def test_joining_records_the_time_and_opens_the_meeting(client, booking):
-    rooms.issue_room(booking_id=booking.pk)
+    services.issue_room(booking_id=booking.pk)
     client.force_login(booking.user)
     response = client.get(f"/me/bookings/{booking.pk}/join/")
     assert response.status_code == HTTPStatus.FOUND
@@ -213,14 +213,14 @@ def test_joining_records_the_time_and_opens_the_meeting(client, booking):
 def test_moving_a_booking_invalidates_its_room_and_tells_the_person(
     booking, office, counsellor, django_capture_on_commit_callbacks
 ):
-    rooms.issue_room(booking_id=booking.pk)
+    services.issue_room(booking_id=booking.pk)
     old_room = Room.objects.get()
     later = make_slot(office, counsellor, jst(2026, 11, 27, 11, 0))
     with django_capture_on_commit_callbacks(execute=False):
         services.move_booking(booking=booking, slot_id=later.pk, actor=counsellor.user)
     old_room.refresh_from_db()
     assert old_room.invalidated_at is not None
-    rooms.issue_room(booking_id=booking.pk)
+    services.issue_room(booking_id=booking.pk)
     assert Room.objects.filter(booking=booking, invalidated_at__isnull=True).count() == 1
     assert Room.objects.filter(booking=booking).count() == 2
     assert booking.user.messages.filter(kind=Message.Kind.BOOKING_MOVED).count() == 1
@@ -228,7 +228,7 @@ def test_moving_a_booking_invalidates_its_room_and_tells_the_person(
 
 
 def test_the_calendar_file_has_the_time_and_no_access_code(client, booking):
-    rooms.issue_room(booking_id=booking.pk)
+    services.issue_room(booking_id=booking.pk)
     room = Room.objects.get()
     client.force_login(booking.user)
     response = client.get(f"/me/bookings/{booking.pk}/calendar.ics")
@@ -243,10 +243,10 @@ def test_the_calendar_file_has_the_time_and_no_access_code(client, booking):
 
 def test_one_reminder_the_day_before_even_if_the_job_runs_twice(booking):
     with time_machine.travel(jst(2026, 11, 25, 9, 5), tick=False):
-        assert rooms.send_reminders() == 1
-        assert rooms.send_reminders() == 0
+        assert services.send_reminders() == 1
+        assert services.send_reminders() == 0
     with time_machine.travel(jst(2026, 11, 24, 9, 5), tick=False):
-        assert rooms.send_reminders() == 0  # two days before: not yet
+        assert services.send_reminders() == 0  # two days before: not yet
     assert booking.user.messages.filter(kind=Message.Kind.REMINDER).count() == 1
 
 
@@ -259,11 +259,11 @@ def test_requests_unanswered_for_two_business_days_are_overdue(booking, office, 
     )
     booking.refresh_from_db()
     # Monday 11/23 is a public holiday: the two business days are Tue 24 and Wed 25.
-    assert rooms.answer_by(booking).date() == dt.date(2026, 11, 25)
+    assert selectors.answer_by(booking).date() == dt.date(2026, 11, 25)
     with time_machine.travel(jst(2026, 11, 25, 23, 0), tick=False):
-        assert rooms.overdue_requests() == []
+        assert selectors.overdue_requests() == []
     with time_machine.travel(jst(2026, 11, 26, 0, 0), tick=False):
-        assert rooms.overdue_requests() == [booking]
+        assert selectors.overdue_requests() == [booking]
     client.force_login(booking.user)
     client.cookies["django_language"] = "en"
     html = client.get(f"/me/bookings/{booking.pk}/").content.decode()
@@ -279,12 +279,12 @@ def test_the_sweeper_finds_confirmed_bookings_without_a_room(booking, settings):
     tasks.issue_room_task.apply_async = lambda args, **kw: sent.append(args[0])
     try:
         with time_machine.travel(NOW + dt.timedelta(seconds=30), tick=False):
-            assert rooms.sweep_rooms() == 0  # too soon: the job may still be on its way
+            assert services.sweep_rooms() == 0  # too soon: the job may still be on its way
         with time_machine.travel(NOW + dt.timedelta(seconds=61), tick=False):
-            assert rooms.sweep_rooms() == 1
-        rooms.issue_room(booking_id=booking.pk)
+            assert services.sweep_rooms() == 1
+        services.issue_room(booking_id=booking.pk)
         with time_machine.travel(NOW + dt.timedelta(seconds=120), tick=False):
-            assert rooms.sweep_rooms() == 0  # has its room now
+            assert services.sweep_rooms() == 0  # has its room now
     finally:
         tasks.issue_room_task.apply_async = original
     assert sent == [booking.pk]

@@ -15,7 +15,7 @@ from django.test import Client
 from werkzeug import Response
 
 from accounts.models import Message
-from bookings import rooms
+from bookings import services
 from bookings.models import Booking, Room
 from portal import crypto
 from tests.factories import (
@@ -116,9 +116,9 @@ def test_a_booking_made_while_redis_is_down_gets_its_room_from_the_sweeper(scene
 
             redis.start()  # Redis is back
             with celery_worker(extra_env={"REDIS_URL": redis.url}):
-                assert rooms.sweep_rooms() == 1
+                assert services.sweep_rooms() == 1
                 wait_for(lambda: access_messages(booking).exists(), timeout=30, what="room")
-                rooms.sweep_rooms()  # a second sweep finds nothing left to do
+                services.sweep_rooms()  # a second sweep finds nothing left to do
                 wait_for(lambda: Room.objects.count() == 1, timeout=5)
     finally:
         redis.stop()

@@ -13,8 +13,9 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.utils import timezone
 
+from accounts.messages import render_message
 from accounts.models import Message
-from bookings.consent import require_current_consent
+from bookings.views.terms import require_current_consent
 from terms import services
 from terms.models import Consent, TermsVersion
 from terms.tasks import notify_terms_revision
@@ -275,7 +276,7 @@ def test_the_notice_reaches_exactly_the_users_of_earlier_versions_once(
         "alice@example.jp",
         "bob@example.jp",
     ]
-    body = notices.first().body
+    body = render_message(notices.first()).body
     assert "第1条の目的を変更しました。" in body
     assert "diff/?from=1&to=2" in body
     assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.jp", "bob@example.jp"]

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from accounts import usage
 from accounts.models import StaffAccess, UsageRecord
-from bookings import reports, rooms, services
+from bookings import services
 from bookings.models import Booking
+from bookings.selectors import reports
 from portal import crypto
 from tests.factories import (
     book,
@@ -275,7 +276,7 @@ def test_my_data_contains_my_own_data_and_no_one_elses(client, make_user, office
             job_seeker_number="01234-5678902",
             phone="090-8765-4321",
         )
-    rooms.issue_room(booking_id=mine.pk)
+    services.issue_room(booking_id=mine.pk)
     room = mine.rooms.get()
     client.force_login(alice)
     response = client.get("/me/my-data.json")

@@ -6,7 +6,7 @@ from django.utils import timezone
 from accounts.models import Message, Profile
 from terms.models import Consent
 
-from .models import Booking
+from ..models import Booking
 
 
 def _time(value):

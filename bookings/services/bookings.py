@@ -1,113 +1,35 @@
-"""Every state change of slots and bookings. Keyword-only arguments, one transaction each."""
+"""Bookings: applying, confirming, declining, cancelling, moving, follow-ups, joining.
+Keyword-only arguments, one transaction each."""
 
 import datetime as dt
 import logging
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from phonenumber_field.phonenumber import PhoneNumber
 
-from accounts.models import Message
+from accounts.models import Message, User
+from accounts.selectors import profile_for
 from accounts.services import post_message
+from portal import dates
 from portal.jobs import enqueue_on_commit
-from terms import services as terms_services
 from terms.models import Consent
-from terms.selectors import consent_needs
 
-from . import calendar, eligibility, rooms, slot_cache
-from .models import Booking, BookingEvent, Office, Slot, SlotTemplate
+from .. import caches, calendar
+from ..errors import BookingError
+from ..models import Booking, BookingEvent, Office, Slot
+from ..selectors import eligibility
+from .consent import record_booking_consent
+from .events import log_event
+from .rooms import invalidate_rooms, issue_room_task
 
 logger = logging.getLogger(__name__)
 
 
-class BookingError(Exception):
-    """A refused booking action, with a translated message for the person."""
-
-    def __init__(self, message: str, code: str = "invalid") -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-
-
-def log_event(*, booking: Booking, action: str, actor=None, note: str = "") -> BookingEvent:
-    return BookingEvent.objects.create(booking=booking, action=action, actor=actor, note=note)
-
-
-# --- slots ---------------------------------------------------------------------------------
-
-
-def _template_starts(template: SlotTemplate, office: Office) -> list[dt.time]:
-    if template.end_time is None:
-        return [template.start_time]
-    starts, length = [], dt.timedelta(minutes=office.slot_minutes)
-    cursor = dt.datetime.combine(dt.date.min, template.start_time)
-    end = dt.datetime.combine(dt.date.min, template.end_time)
-    while cursor + length <= end:
-        starts.append(cursor.time())
-        cursor += length
-    return starts
-
-
-def generate_slots(*, office: Office, start: dt.date, weeks: int) -> int:
-    """Create the slots of the office's weekly templates for `weeks` weeks from `start`.
-
-    Weekends, Japanese public holidays and the office's closures are skipped. Running it
-    again creates nothing new (an existing or overlapping slot is left alone). Returns how
-    many slots were created.
-    """
-    closures = list(office.closures.all())
-    templates = list(office.slot_templates.filter(is_active=True).select_related("counsellor"))
-    length = dt.timedelta(minutes=office.slot_minutes)
-    candidates = []
-    for offset in range(weeks * 7):
-        day = start + dt.timedelta(days=offset)
-        if not calendar.is_open_day(office, day, closures):
-            continue
-        for template in templates:
-            if template.weekday != day.weekday() or not template.counsellor.is_active:
-                continue
-            for start_time in _template_starts(template, office):
-                starts_at = timezone.make_aware(dt.datetime.combine(day, start_time))
-                candidates.append(
-                    Slot(
-                        office=office,
-                        counsellor=template.counsellor,
-                        starts_at=starts_at,
-                        ends_at=starts_at + length,
-                        kind=template.kind,
-                        capacity=template.capacity,
-                        title=template.title,
-                        title_en=template.title_en,
-                    )
-                )
-    if not candidates:
-        return 0
-    existing = set(
-        Slot.objects.filter(
-            office=office,
-            starts_at__gte=min(s.starts_at for s in candidates),
-            starts_at__lte=max(s.starts_at for s in candidates),
-        ).values_list("counsellor_id", "starts_at")
-    )
-    new = [s for s in candidates if (s.counsellor_id, s.starts_at) not in existing]
-    with transaction.atomic():
-        # ignore_conflicts: a slot made meanwhile (or overlapping one, on PostgreSQL) wins.
-        Slot.objects.bulk_create(new, ignore_conflicts=True)
-        if new:
-            slot_cache.changed(office.pk)
-    return len(new)
-
-
-def generate_open_slots(*, today: dt.date | None = None) -> int:
-    """Keep every office's slots open `weeks_open` weeks ahead (the daily beat job)."""
-    today = today or timezone.localdate()
-    return sum(
-        generate_slots(office=office, start=today, weeks=office.weeks_open)
-        for office in Office.objects.all()
-    )
-
-
-# --- bookings -------------------------------------------------------------------------------
+def japanese_when(booking: Booking) -> str:
+    with translation.override("ja"):
+        return dates.span(booking.slot.starts_at, booking.slot.ends_at)
 
 
 def check_slot_is_bookable(*, slot: Slot, office: Office, now: dt.datetime | None = None) -> None:
@@ -124,29 +46,6 @@ def check_slot_is_bookable(*, slot: Slot, office: Office, now: dt.datetime | Non
         )
 
 
-def _consent_for_booking(*, user, office: Office, acknowledged: set[int], ip, user_agent) -> None:
-    """Applying counts as consent (K前文, I相談前文): record it as such for the versions in
-    force the user acknowledged in the form. A user who agreed to an older version must read
-    the changes first, and nobody books without consent to the version in force."""
-    for need in consent_needs(user, office.terms_documents.all()):
-        if need.is_revision:
-            raise BookingError(
-                _("The terms of use have changed. Please read the changes and agree first."),
-                "terms_revised",
-            )
-        if need.version.pk not in acknowledged:
-            raise BookingError(
-                _("Please agree to the terms of use in force to apply."), "terms_missing"
-            )
-        terms_services.record_consent(
-            user=user,
-            version=need.version,
-            method=Consent.Method.DEEMED_BY_BOOKING,
-            ip_address=ip,
-            user_agent=user_agent,
-        )
-
-
 def _take_seat(slot: Slot) -> int:
     taken = set(
         Booking.objects.filter(slot=slot, status__in=Booking.ACTIVE).values_list("seat", flat=True)
@@ -157,11 +56,11 @@ def _take_seat(slot: Slot) -> int:
     raise BookingError(_("This slot has just been taken. Please choose another."), "taken")
 
 
-def _insert_booking(*, slot: Slot, **fields) -> Booking:
+def _insert_booking(*, slot: Slot, **fields: object) -> Booking:
     """Take the first free seat of a (locked) slot; the database's unique constraints turn
     a lost race into a clear "taken" instead of a double booking."""
     seat = _take_seat(slot)
-    slot_cache.changed(slot.office_id)
+    caches.slot_weeks.changed(slot.office_id)
     try:
         with transaction.atomic():
             return Booking.objects.create(slot=slot, seat=seat, **fields)
@@ -174,13 +73,13 @@ def _insert_booking(*, slot: Slot, **fields) -> Booking:
 @transaction.atomic
 def create_booking(
     *,
-    user,
+    user: User,
     office: Office,
     slot_id: int,
     full_name: str,
     full_name_kana: str,
     job_seeker_number: str,
-    phone,
+    phone: PhoneNumber | str,
     interpreter_attending: bool = False,
     interpreter_note: str = "",
     acknowledged_versions: set[int] | None = None,
@@ -202,11 +101,11 @@ def create_booking(
         raise BookingError(refused[0].reason, refused[0].code)
     if Booking.objects.filter(slot=slot, user=user, status__in=Booking.ACTIVE).exists():
         raise BookingError(_("You have already booked this slot."), "duplicate")
-    _consent_for_booking(
+    record_booking_consent(
         user=user,
         office=office,
         acknowledged=acknowledged_versions or set(),
-        ip=ip_address,
+        ip_address=ip_address,
         user_agent=user_agent,
     )
     booking = _insert_booking(
@@ -221,7 +120,7 @@ def create_booking(
         interpreter_note=interpreter_note if interpreter_attending else "",
         created_at=now,
     )
-    log_event(booking=booking, action="requested", actor=user)
+    log_event(booking=booking, action=BookingEvent.Action.REQUESTED, actor=user)
     if office.requires_counsellor_confirmation:
         _tell_request_received(booking)
     else:
@@ -237,7 +136,7 @@ def _tell_request_received(booking: Booking) -> None:
         subject=f"予約申込みを受け付けました（{office.name}）",
         body=(
             f"{office.name}へのオンライン相談の予約申込みを受け付けました。\n\n"
-            f"希望日時: {rooms.japanese_when(booking)}\n\n"
+            f"希望日時: {japanese_when(booking)}\n\n"
             "相談員が確認して、予約を確定します。確定すると、アクセスコード（ミーティングID・"
             "パスコード）をこのメッセージボックスにお送りします。\n"
             f"2営業日以内に連絡がない場合は、{office.phone.as_national} までお電話ください。\n\n"
@@ -249,7 +148,9 @@ def _tell_request_received(booking: Booking) -> None:
 
 
 @transaction.atomic
-def confirm_booking(*, booking: Booking, actor=None, now: dt.datetime | None = None) -> Booking:
+def confirm_booking(
+    *, booking: Booking, actor: User | None = None, now: dt.datetime | None = None
+) -> Booking:
     """The one place where a booking becomes confirmed (the room job hooks in here)."""
     booking = (
         Booking.objects.select_for_update(of=("self",))
@@ -264,7 +165,7 @@ def confirm_booking(*, booking: Booking, actor=None, now: dt.datetime | None = N
     booking.confirmed_at = now or timezone.now()
     booking.awaiting_room = True
     booking.save(update_fields=["status", "confirmed_at", "awaiting_room"])
-    log_event(booking=booking, action="confirmed", actor=actor)
+    log_event(booking=booking, action=BookingEvent.Action.CONFIRMED, actor=actor)
     office = booking.slot.office
     post_message(
         user=booking.user,
@@ -272,7 +173,7 @@ def confirm_booking(*, booking: Booking, actor=None, now: dt.datetime | None = N
         subject=f"予約が確定しました（{office.name}）",
         body=(
             f"{office.name}のオンライン相談の予約が確定しました。\n\n"
-            f"日時: {rooms.japanese_when(booking)}\n\n"
+            f"日時: {japanese_when(booking)}\n\n"
             "アクセスコード（ミーティングID・パスコード）は、準備ができしだい別のメッセージで"
             "お送りします。相談の録画・録音は禁止です。\n\n"
             "Your booking is confirmed. The access code follows in a separate message."
@@ -280,32 +181,30 @@ def confirm_booking(*, booking: Booking, actor=None, now: dt.datetime | None = N
         key=f"booking-confirmed:{booking.pk}",
         key_is_new=True,  # a booking becomes confirmed once, here, under the row lock
     )
-    from .tasks import issue_room_task  # the room job reacts to every confirmation
-
     enqueue_on_commit(issue_room_task, booking.pk)
     return booking
 
 
 @transaction.atomic
-def decline_booking(*, booking: Booking, actor, reason: str) -> Booking:
+def decline_booking(*, booking: Booking, actor: User | None, reason: str) -> Booking:
     booking = Booking.objects.select_for_update().select_related("slot__office").get(pk=booking.pk)
     if booking.status != Booking.Status.REQUESTED:
         raise BookingError(_("Only a requested booking can be declined."), "state")
     if not reason.strip():
         raise BookingError(_("Give a reason: the person is told why."), "reason")
-    slot_cache.changed(booking.slot.office_id)
+    caches.slot_weeks.changed(booking.slot.office_id)
     booking.status = Booking.Status.DECLINED
     booking.cancelled_at = timezone.now()
     booking.cancel_reason = reason
     booking.save(update_fields=["status", "cancelled_at", "cancel_reason"])
-    log_event(booking=booking, action="declined", actor=actor, note=reason)
+    log_event(booking=booking, action=BookingEvent.Action.DECLINED, actor=actor, note=reason)
     office = booking.slot.office
     post_message(
         user=booking.user,
         kind=Message.Kind.BOOKING_CANCELLED,
         subject=f"予約申込みについて（{office.name}）",
         body=(
-            f"{rooms.japanese_when(booking)}の予約申込みは、お受けできませんでした。\n"
+            f"{japanese_when(booking)}の予約申込みは、お受けできませんでした。\n"
             f"理由: {reason}\n\n"
             f"ご不明な点は {office.phone.as_national} までお電話ください。"
         ),
@@ -316,7 +215,12 @@ def decline_booking(*, booking: Booking, actor, reason: str) -> Booking:
 
 @transaction.atomic
 def cancel_booking(
-    *, booking: Booking, actor, reason: str = "", on_behalf: bool = False, now=None
+    *,
+    booking: Booking,
+    actor: User | None,
+    reason: str = "",
+    on_behalf: bool = False,
+    now: dt.datetime | None = None,
 ) -> Booking:
     """Cancel up to the start: by the person, or by staff when the person phones."""
     now = now or timezone.now()
@@ -333,15 +237,17 @@ def cancel_booking(
         )
     if on_behalf and not reason.strip():
         raise BookingError(_("Give a reason for cancelling on the person's behalf."), "reason")
-    slot_cache.changed(booking.slot.office_id)
+    caches.slot_weeks.changed(booking.slot.office_id)
     booking.status = Booking.Status.CANCELLED
     booking.cancelled_at = now
     booking.cancel_reason = reason
     booking.save(update_fields=["status", "cancelled_at", "cancel_reason"])
-    rooms.invalidate_rooms(booking=booking)
+    invalidate_rooms(booking=booking)
     log_event(
         booking=booking,
-        action="cancelled_by_staff" if on_behalf else "cancelled",
+        action=(
+            BookingEvent.Action.CANCELLED_BY_STAFF if on_behalf else BookingEvent.Action.CANCELLED
+        ),
         actor=actor,
         note=reason,
     )
@@ -351,7 +257,7 @@ def cancel_booking(
         kind=Message.Kind.BOOKING_CANCELLED,
         subject=f"予約をキャンセルしました（{office.name}）",
         body=(
-            f"{rooms.japanese_when(booking)}の予約をキャンセルしました。"
+            f"{japanese_when(booking)}の予約をキャンセルしました。"
             + (f"\n理由: {reason}" if reason else "")
             + "\n\nYour booking was cancelled."
         ),
@@ -361,7 +267,7 @@ def cancel_booking(
 
 
 @transaction.atomic
-def book_follow_up(*, counsellor_user, user, slot_id: int, note: str = "") -> Booking:
+def book_follow_up(*, counsellor_user: User, user: User, slot_id: int, note: str = "") -> Booking:
     """A second or later booking made by the counsellor during a consultation (K6(2)(4)):
     confirmed at once. The person's profile gives the details; their consent is on record."""
     slot = Slot.objects.select_for_update().select_related("office").filter(pk=slot_id).first()
@@ -373,7 +279,7 @@ def book_follow_up(*, counsellor_user, user, slot_id: int, note: str = "") -> Bo
         raise BookingError(_("This person's use is suspended."), "suspended")
     if not Consent.objects.filter(user=user, version__document__offices=slot.office).exists():
         raise BookingError(_("This person has no consent on record for this office."), "terms")
-    profile = eligibility.profile_of(user)
+    profile = profile_for(user)
     if not profile.phone:
         raise BookingError(_("This person's profile has no registered phone."), "profile")
     booking = _insert_booking(
@@ -386,12 +292,19 @@ def book_follow_up(*, counsellor_user, user, slot_id: int, note: str = "") -> Bo
         phone=profile.phone,
         booked_by=counsellor_user,
     )
-    log_event(booking=booking, action="follow_up_booked", actor=counsellor_user, note=note)
+    log_event(
+        booking=booking,
+        action=BookingEvent.Action.FOLLOW_UP_BOOKED,
+        actor=counsellor_user,
+        note=note,
+    )
     return confirm_booking(booking=booking, actor=counsellor_user)
 
 
 @transaction.atomic
-def move_booking(*, booking: Booking, slot_id: int, actor, reason: str = "") -> Booking:
+def move_booking(
+    *, booking: Booking, slot_id: int, actor: User | None, reason: str = ""
+) -> Booking:
     """Move an open booking to another slot of the same office (staff, at the person's
     request): the old room stops working, a new one is issued, the person is told."""
     booking = Booking.objects.select_for_update().select_related("slot__office").get(pk=booking.pk)
@@ -404,8 +317,8 @@ def move_booking(*, booking: Booking, slot_id: int, actor, reason: str = "") -> 
         raise BookingError(_("This slot does not belong to this office."), "other_office")
     if slot.cancelled_at is not None or slot.starts_at <= timezone.now():
         raise BookingError(_("Choose a slot in the future that is not cancelled."), "closed")
-    slot_cache.changed(slot.office_id)
-    old_when = rooms.japanese_when(booking)
+    caches.slot_weeks.changed(slot.office_id)
+    old_when = japanese_when(booking)
     booking.slot = slot
     booking.seat = _take_seat(slot)
     booking.awaiting_room = booking.status == Booking.Status.CONFIRMED  # a new room
@@ -416,8 +329,13 @@ def move_booking(*, booking: Booking, slot_id: int, actor, reason: str = "") -> 
         raise BookingError(
             _("This slot has just been taken. Please choose another."), "taken"
         ) from None
-    rooms.invalidate_rooms(booking=booking)
-    log_event(booking=booking, action="moved", actor=actor, note=f"{old_when} → {reason}")
+    invalidate_rooms(booking=booking)
+    log_event(
+        booking=booking,
+        action=BookingEvent.Action.MOVED,
+        actor=actor,
+        note=f"{old_when} → {reason}",
+    )
     office = booking.slot.office
     post_message(
         user=booking.user,
@@ -425,15 +343,13 @@ def move_booking(*, booking: Booking, slot_id: int, actor, reason: str = "") -> 
         subject=f"予約の日時を変更しました（{office.name}）",
         body=(
             f"予約の日時を変更しました。\n変更前: {old_when}\n"
-            f"変更後: {rooms.japanese_when(booking)}\n\n"
+            f"変更後: {japanese_when(booking)}\n\n"
             "以前のアクセスコードは使えなくなりました。新しいアクセスコードを別のメッセージで"
             "お送りします。\n\nYour booking was moved; a new access code follows."
         ),
         key=f"booking-moved:{booking.pk}:{slot.pk}",
     )
     if booking.status == Booking.Status.CONFIRMED:
-        from .tasks import issue_room_task
-
         enqueue_on_commit(issue_room_task, booking.pk)
     return booking
 
@@ -446,6 +362,6 @@ def record_join(*, booking: Booking, now: dt.datetime | None = None) -> Booking:
         pk=booking.pk, joined_at__isnull=True, status=Booking.Status.CONFIRMED
     ).update(joined_at=now or timezone.now())
     if updated:
-        log_event(booking=booking, action="joined", actor=booking.user)
+        log_event(booking=booking, action=BookingEvent.Action.JOINED, actor=booking.user)
     booking.refresh_from_db(fields=["joined_at"])
     return booking

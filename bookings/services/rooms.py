@@ -1,40 +1,30 @@
 """Meeting rooms of confirmed bookings: issued by a background job, at most one each,
-invalidated when a booking is cancelled or moved; access codes shown only to their owner
-(and the office's staff) while the booking is open."""
+invalidated when a booking is cancelled or moved, deleted at the provider afterwards; a
+sweeper sends again what a broker outage dropped. The jobs are defined beside their
+services (thin: primary keys in, the service called)."""
 
 import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from celery import shared_task
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.models import Message, User
-from accounts.services import post_message, post_new_messages
-from portal import crypto
+from accounts.services import post_new_messages
+from portal import crypto, dates
 from portal.jobs import enqueue_on_commit
 from portal.prepared import PreparedQuery
 
-from . import calendar
-from .consent import missing_consents
-from .meetings import MeetingRequest, local_providers, provider_for
-from .models import Booking, Room
+from ..meetings import MeetingRequest, ProviderError, local_providers, provider_for
+from ..models import Booking, Room
 
 logger = logging.getLogger(__name__)
-WEEKDAYS = "月火水木金土日"
-
-
-def japanese_span(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
-    start, end = timezone.localtime(starts_at), timezone.localtime(ends_at)
-    return f"{start:%Y年%-m月%-d日}（{WEEKDAYS[start.weekday()]}）{start:%H:%M}〜{end:%H:%M}"
-
-
-def japanese_when(booking: Booking) -> str:
-    return japanese_span(booking.slot.starts_at, booking.slot.ends_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +181,8 @@ def _make_rooms(bookings: list[_LockedBooking]) -> dict[int, int]:
 def _access_code(booking: _LockedBooking, room_id: int) -> Message:
     """The mailbox message of a new room: the access code itself is shown with it."""
     terms_url = settings.SITE_URL + reverse("office_terms", kwargs={"slug": booking.office_slug})
-    when = japanese_span(booking.starts_at, booking.ends_at)
+    with translation.override("ja"):
+        when = dates.span(booking.starts_at, booking.ends_at)
     return Message(
         user=User.from_db(DEFAULT_DB_ALIAS, ["id", "email"], [booking.user_id, booking.email]),
         kind=Message.Kind.ACCESS_CODE,
@@ -216,12 +207,10 @@ def _access_code(booking: _LockedBooking, room_id: int) -> Message:
 
 def invalidate_rooms(*, booking: Booking) -> None:
     """The booking's room stops working now; the provider deletes it after commit."""
-    from .tasks import delete_room_at_provider
-
     for room in booking.rooms.valid():
         room.invalidated_at = timezone.now()
         room.save(update_fields=["invalidated_at"])
-        enqueue_on_commit(delete_room_at_provider, room.pk)
+        enqueue_on_commit(delete_room_at_provider_task, room.pk)
 
 
 def delete_room_at_provider(*, room_id: int) -> None:
@@ -236,8 +225,6 @@ def sweep_rooms(*, now: dt.datetime | None = None) -> int:
     """Send again what a broker outage or a lost worker dropped: confirmed bookings still
     without a room a short while after confirmation, and room deletions not yet done.
     One query each; safe to run twice (the jobs are idempotent)."""
-    from .tasks import delete_room_at_provider, issue_room_task
-
     now = now or timezone.now()
     due = Booking.objects.filter(
         status=Booking.Status.CONFIRMED,
@@ -251,78 +238,35 @@ def sweep_rooms(*, now: dt.datetime | None = None) -> int:
         invalidated_at__isnull=False, provider_deleted_at__isnull=True, provider="zoom"
     ).values_list("pk", flat=True)[:500]
     for room_id in stale:
-        delete_room_at_provider.apply_async(args=[room_id])
+        delete_room_at_provider_task.apply_async(args=[room_id])
     return len(booking_ids)
 
 
-@dataclass(frozen=True)
-class AccessCode:
-    meeting_id: str
-    passcode: str
-    join_url: str
+@shared_task(
+    name="bookings.tasks.issue_room",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(ProviderError,),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=8,
+)
+def issue_room_task(booking_id: int) -> int | None:
+    return issue_room(booking_id=booking_id)
 
 
-def access_code_for(*, booking: Booking, user) -> AccessCode | str | None:
-    """The access code if `user` may see it now; "consent" if they must agree to revised
-    terms first; None otherwise (not theirs, booking closed, suspended, no room yet)."""
-    if booking.user_id != user.pk or user.is_suspended:
-        return None
-    if booking.status != Booking.Status.CONFIRMED or booking.slot.ends_at <= timezone.now():
-        return None
-    room = booking.rooms.valid().first()
-    if room is None:
-        return None
-    if missing_consents(user, booking.slot.office):
-        return "consent"
-    return AccessCode(room.meeting_id, crypto.decrypt(room.passcode_encrypted), room.join_url)
+@shared_task(
+    name="bookings.tasks.delete_room_at_provider",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(ProviderError,),
+    retry_backoff=5,
+    max_retries=8,
+)
+def delete_room_at_provider_task(room_id: int) -> None:
+    delete_room_at_provider(room_id=room_id)
 
 
-def send_reminders(*, now: dt.datetime | None = None) -> int:
-    """A reminder the day before each confirmed consultation: one per booking, however
-    often the job runs."""
-    now = now or timezone.now()
-    tomorrow = timezone.localtime(now).date() + dt.timedelta(days=1)
-    start = timezone.make_aware(dt.datetime.combine(tomorrow, dt.time.min))
-    bookings = Booking.objects.filter(
-        status=Booking.Status.CONFIRMED,
-        slot__starts_at__gte=start,
-        slot__starts_at__lt=start + dt.timedelta(days=1),
-    ).select_related("slot", "slot__office", "user")
-    sent = 0
-    for booking in bookings:
-        office = booking.slot.office
-        sent += (
-            post_message(
-                user=booking.user,
-                kind=Message.Kind.REMINDER,
-                subject=f"明日のオンライン相談のお知らせ（{office.name}）",
-                body=(
-                    f"明日 {japanese_when(booking)} に{office.name}のオンライン相談があります。\n"
-                    "アクセスコードはマイページの予約からご確認ください。"
-                    "行けなくなった場合は、マイページからキャンセルするか "
-                    f"{office.phone.as_national} までお電話ください。\n\n"
-                    "Reminder: your online consultation is tomorrow. The access code is on "
-                    "My Page."
-                ),
-                key=f"reminder:{booking.pk}",
-                link=reverse("booking_detail", kwargs={"pk": booking.pk}),
-            )
-            is not None
-        )
-    return sent
-
-
-def answer_by(booking: Booking) -> dt.datetime:
-    """A request unanswered by then is overdue (2 business days, K6(3))."""
-    return calendar.add_business_days(booking.slot.office, booking.created_at, 2)
-
-
-def overdue_requests(*, now: dt.datetime | None = None) -> list[Booking]:
-    now = now or timezone.now()
-    # Closures come with their office (one query), not once per request.
-    requests = (
-        Booking.objects.filter(status=Booking.Status.REQUESTED)
-        .select_related("slot__office")
-        .prefetch_related("slot__office__closures")
-    )
-    return [booking for booking in requests if answer_by(booking) < now]
+@shared_task(name="bookings.tasks.sweep_rooms", acks_late=True)
+def sweep_rooms_task() -> int:
+    return sweep_rooms()

@@ -8,15 +8,13 @@ from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import AccountEvent
+from accounts.models import AccountEvent, User
 
-from .models import IssuedAccount, Office
+from ..models import IssuedAccount, Office
 
-User = get_user_model()
 # No look-alike characters (0/O, 1/I/l) in what people copy from paper.
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -53,14 +51,14 @@ def _new_consultation_id() -> str:
             return candidate
 
 
-def _end_sessions(user) -> None:
+def _end_sessions(user: User) -> None:
     """Sign the person out everywhere (allauth's usersessions tracks every session)."""
     for session in UserSession.objects.filter(user=user):
         session.end()
 
 
 @transaction.atomic
-def issue_account(*, office: Office, actor, email: str = "") -> Letter:
+def issue_account(*, office: Office, actor: User | None, email: str = "") -> Letter:
     login_id = _new_login_id(office)
     password = _new_password()
     address = (email or "").strip().lower() or f"{login_id.lower()}@issued.invalid"
@@ -77,7 +75,7 @@ def issue_account(*, office: Office, actor, email: str = "") -> Letter:
 
 
 @transaction.atomic
-def reissue_account(*, issued: IssuedAccount, actor) -> Letter:
+def reissue_account(*, issued: IssuedAccount, actor: User | None) -> Letter:
     """A lost ID (T11(3)): a new user ID and password; the old ones stop working now."""
     issued = (
         IssuedAccount.objects.select_for_update().select_related("user", "office").get(pk=issued.pk)

@@ -1,0 +1,13 @@
+"""Reads of a person's account."""
+
+from .models import Profile, User
+
+
+def profile_for(user: User) -> Profile:
+    """The person's profile (made empty on first use), read once per request: kept on the
+    user object, so every rule that looks at it during a request shares one query."""
+    profile: Profile | None = getattr(user, "_cached_profile", None)
+    if profile is None:
+        profile, _created = Profile.objects.get_or_create(user=user)
+        user._cached_profile = profile  # type: ignore[attr-defined]
+    return profile

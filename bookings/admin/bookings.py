@@ -1,0 +1,253 @@
+"""Bookings: today's and this week's consultations, requests to answer, and every action
+a counsellor takes on a booking (each calls its service and is logged)."""
+
+import datetime as dt
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.usage import RecordsStaffViews
+from portal import crypto
+from portal.admin_tools import ReadOnlyTabularInline, action_page, ask_reason
+
+from .. import selectors, services
+from ..errors import BookingError
+from ..models import Booking, BookingEvent, Room, Slot
+from .filters import StartsFilter
+from .scoping import OfficeScopedAdmin
+
+
+class BookingEventInline(ReadOnlyTabularInline):
+    model = BookingEvent
+    fields = ("at", "action", "actor", "note")
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    """Requests still unconfirmed after 2 business days (K6(3)): the person may phone."""
+
+    title = gettext_lazy("unanswered requests")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", gettext_lazy("No answer after 2 business days"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(pk__in=[b.pk for b in selectors.overdue_requests()])
+        return queryset
+
+
+class RoomInline(ReadOnlyTabularInline):
+    model = Room
+    fields = ("provider", "meeting_id", "passcode", "join_url", "created_at", "invalidated_at")
+
+    @admin.display(description=gettext_lazy("passcode"))
+    def passcode(self, obj: Room) -> str:
+        if obj.invalidated_at is not None or not obj.booking.is_active:
+            return "—"
+        return crypto.decrypt(obj.passcode_encrypted)
+
+
+class FollowUpForm(forms.Form):
+    slot = forms.ModelChoiceField(queryset=Slot.objects.none(), label=gettext_lazy("Slot"))
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=300)
+
+
+@admin.register(Booking)
+class BookingAdmin(RecordsStaffViews, OfficeScopedAdmin):
+    staff_access_what = "booking"
+    office_path = "slot__office"
+    list_display = (
+        "starts_at",
+        "office",
+        "status",
+        "full_name",
+        "full_name_kana",
+        "phone",
+        "interpreter_note",
+    )
+    list_filter = (StartsFilter, "status", "slot__office", OverdueFilter)
+    search_fields = ("full_name", "full_name_kana", "user__email", "job_seeker_number")
+    list_select_related = ("slot", "slot__office", "user")
+    ordering = ("slot__starts_at",)
+    inlines = [RoomInline, BookingEventInline]
+    actions = [
+        "confirm",
+        "decline",
+        "cancel_on_behalf",
+        "book_follow_up",
+        "move",
+        "mark_started",
+        "mark_completed",
+        "mark_contacted",
+        "undo_no_show",
+        "start_immediate",
+    ]
+    readonly_fields = [f.name for f in Booking._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # bookings are made by people, or as follow-ups through the action
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description=gettext_lazy("starts at"), ordering="slot__starts_at")
+    def starts_at(self, obj: Booking) -> str:
+        return timezone.localtime(obj.slot.starts_at).strftime("%Y-%m-%d %H:%M")
+
+    @admin.display(description=gettext_lazy("office"))
+    def office(self, obj: Booking) -> str:
+        return obj.slot.office.name
+
+    def _each(self, request, queryset, action, **kwargs) -> None:
+        done = 0
+        for booking in queryset:
+            try:
+                action(booking=booking, actor=request.user, **kwargs)
+                done += 1
+            except BookingError as error:
+                self.message_user(request, f"{booking}: {error.message}", messages.ERROR)
+        if done:
+            self.message_user(request, _("%(count)s bookings updated.") % {"count": done})
+
+    @admin.action(description=gettext_lazy("Confirm the selected requests"))
+    def confirm(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._each(request, queryset, services.confirm_booking)
+
+    @admin.action(description=gettext_lazy("Decline the selected requests…"))
+    def decline(self, request: HttpRequest, queryset: QuerySet):
+        return ask_reason(
+            self,
+            request,
+            queryset,
+            title=_("Decline requests"),
+            on_reason=lambda reason: self._each(
+                request, queryset, services.decline_booking, reason=reason
+            ),
+        )
+
+    @admin.action(description=gettext_lazy("Cancel on the person's behalf (they phoned)…"))
+    def cancel_on_behalf(self, request: HttpRequest, queryset: QuerySet):
+        return ask_reason(
+            self,
+            request,
+            queryset,
+            title=_("Cancel on the person's behalf"),
+            on_reason=lambda reason: self._each(
+                request, queryset, services.cancel_booking, reason=reason, on_behalf=True
+            ),
+        )
+
+    def _choose_slot(self, request, queryset, *, title: str, act, done: str):
+        """Ask for another free slot of the booking's office, then act(booking, slot, note)."""
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose exactly one booking."), messages.ERROR)
+            return None
+        booking = queryset.get()
+        now = timezone.now()
+        form = FollowUpForm(request.POST if "confirm" in request.POST else None)
+        form.fields["slot"].queryset = selectors.free_slots(
+            booking.slot.office, now, now + dt.timedelta(weeks=12), now
+        )
+        if form.is_bound and form.is_valid():
+            try:
+                act(booking, form.cleaned_data["slot"], form.cleaned_data["note"])
+            except BookingError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                self.message_user(request, done)
+            return None
+        return action_page(
+            self,
+            request,
+            [booking],
+            title=title % {"name": booking.full_name},
+            form=form,
+            explanation=f"{booking.full_name_kana} · {booking.phone.as_national}",
+        )
+
+    @admin.action(description=gettext_lazy("Book a follow-up for this person…"))
+    def book_follow_up(self, request: HttpRequest, queryset: QuerySet):
+        return self._choose_slot(
+            request,
+            queryset,
+            title=_("Book a follow-up for %(name)s"),
+            done=_("The follow-up booking is confirmed."),
+            act=lambda booking, slot, note: services.book_follow_up(
+                counsellor_user=request.user, user=booking.user, slot_id=slot.pk, note=note
+            ),
+        )
+
+    def _mark(self, request, queryset, mark: BookingEvent.Action) -> None:
+        def action(*, booking, actor):
+            services.record(booking=booking, mark=mark, actor=actor)
+
+        self._each(request, queryset, action)
+
+    @admin.action(description=gettext_lazy("Mark as started"))
+    def mark_started(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._mark(request, queryset, BookingEvent.Action.STARTED)
+
+    @admin.action(description=gettext_lazy("Mark as completed"))
+    def mark_completed(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._mark(request, queryset, BookingEvent.Action.COMPLETED)
+
+    @admin.action(description=gettext_lazy("The person phoned"))
+    def mark_contacted(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._mark(request, queryset, BookingEvent.Action.CONTACTED)
+
+    @admin.action(description=gettext_lazy("Undo a no-show cancellation…"))
+    def undo_no_show(self, request: HttpRequest, queryset: QuerySet):
+        return ask_reason(
+            self,
+            request,
+            queryset,
+            title=_("Undo a no-show cancellation"),
+            on_reason=lambda reason: self._each(
+                request, queryset, services.undo_no_show, reason=reason
+            ),
+        )
+
+    @admin.action(description=gettext_lazy("Start an immediate consultation with this person now"))
+    def start_immediate(self, request: HttpRequest, queryset: QuerySet):
+        counsellor = getattr(request.user, "counsellor", None)
+        if counsellor is None or queryset.count() != 1:
+            self.message_user(
+                request,
+                _("Choose one booking of the person; only counsellors can start."),
+                messages.ERROR,
+            )
+            return None
+        person = queryset.get().user
+        try:
+            booking = services.start_immediate_consultation(counsellor=counsellor, user=person)
+        except BookingError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return None
+        self.message_user(
+            request,
+            _(
+                "The immediate consultation has started. Call back the registered phone %(phone)s; "
+                "the access code is on the booking once the room is ready."
+            )
+            % {"phone": booking.phone.as_national},
+        )
+        return HttpResponseRedirect(reverse("admin:bookings_booking_change", args=[booking.pk]))
+
+    @admin.action(description=gettext_lazy("Move to another slot…"))
+    def move(self, request: HttpRequest, queryset: QuerySet):
+        return self._choose_slot(
+            request,
+            queryset,
+            title=_("Move the booking of %(name)s"),
+            done=_("The booking was moved."),
+            act=lambda booking, slot, note: services.move_booking(
+                booking=booking, slot_id=slot.pk, actor=request.user, reason=note
+            ),
+        )

@@ -1,0 +1,21 @@
+"""The two rendered fragments of bookings that are cached (`portal.fragments`).
+
+- `slot_weeks`: the rendered week of free slots, per office, day, week and language. It is
+  the same for everyone and the heaviest part of the office page. Every change of an
+  office's slots or bookings bumps the office's version (`slot_weeks.changed(office_id)`,
+  inside the transaction), so the next request renders afresh.
+- `my_page`: My Page's lists (upcoming and past bookings, immediate consultations, agreed
+  terms), per person and language, kept until they change. Every save or delete of the
+  person's bookings or consents bumps their version on commit (`receivers`); bulk UPDATEs
+  of bookings call `my_page.changed` themselves.
+
+Entries live 60 s at most, which bounds what the clock alone changes (a consultation
+ending, revised terms coming into force) and any edit made outside the code that bumps.
+"""
+
+from portal.fragments import VersionedFragments
+
+FRAGMENT_SECONDS = 60
+
+slot_weeks = VersionedFragments("slots", seconds=FRAGMENT_SECONDS)
+my_page = VersionedFragments("mypage", seconds=FRAGMENT_SECONDS)

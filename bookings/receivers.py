@@ -1,0 +1,48 @@
+"""Signal wiring of bookings, connected once by `BookingsConfig.ready()`."""
+
+from django.db.models.signals import post_delete, post_save
+
+from accounts import mailbox
+from accounts.hooks import register_phone_change_rule
+from accounts.signals import user_suspended
+from terms.models import Consent
+
+from . import caches
+from .attachments import render_room
+from .models import Booking, Slot
+from .services.immediate import phone_change_refusal
+from .services.restrictions import cancel_bookings_of_suspended
+
+
+def on_suspended(sender, user, actor, reason: str, **kwargs) -> None:
+    """A suspended person's open bookings are cancelled; their rooms stop working."""
+    cancel_bookings_of_suspended(user=user, actor=actor, reason=reason)
+
+
+def person_changed(sender, instance, **kwargs) -> None:
+    """A booking or a consent of `instance.user` was saved or deleted: My Page renders
+    afresh."""
+    caches.my_page.changed(instance.user_id)
+
+
+def slot_saved(sender, instance: Slot, created: bool, **kwargs) -> None:
+    """A slot's time edited in admin shows on the My Page of everyone booked on it."""
+    if created:
+        return
+    for user_id in instance.bookings.values_list("user_id", flat=True).distinct():
+        caches.my_page.changed(user_id)
+
+
+def connect() -> None:
+    mailbox.register("room", render_room)
+    register_phone_change_rule(phone_change_refusal)
+    user_suspended.connect(on_suspended, weak=False, dispatch_uid="bookings.cancel_on_suspension")
+    for signal in (post_save, post_delete):
+        for model in (Booking, Consent):
+            signal.connect(
+                person_changed,
+                sender=model,
+                weak=False,
+                dispatch_uid=f"bookings.my_page.{model.__name__}.{signal is post_save}",
+            )
+    post_save.connect(slot_saved, sender=Slot, weak=False, dispatch_uid="bookings.my_page.slot")

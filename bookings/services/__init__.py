@@ -1,0 +1,56 @@
+"""Every state change of offices' slots and bookings, by subject. Keyword-only arguments,
+one transaction each; the Celery tasks are defined beside the service they wrap."""
+
+from ..errors import BookingError
+from .attendance import record, sweep_no_shows, undo_no_show
+from .bookings import (
+    book_follow_up,
+    cancel_booking,
+    check_slot_is_bookable,
+    confirm_booking,
+    create_booking,
+    decline_booking,
+    move_booking,
+    record_join,
+)
+from .consent import record_booking_consent, record_office_consent
+from .counsellors import set_fixed_passcode
+from .events import log_event
+from .immediate import start_immediate_consultation
+from .issuance import Letter, issue_account, reissue_account
+from .reminders import send_reminders
+from .restrictions import cancel_bookings_of_suspended, lift_restriction
+from .rooms import delete_room_at_provider, invalidate_rooms, issue_room, sweep_rooms
+from .slots import generate_open_slots, generate_slots
+
+__all__ = [
+    "BookingError",
+    "Letter",
+    "book_follow_up",
+    "cancel_booking",
+    "cancel_bookings_of_suspended",
+    "check_slot_is_bookable",
+    "confirm_booking",
+    "create_booking",
+    "decline_booking",
+    "delete_room_at_provider",
+    "generate_open_slots",
+    "generate_slots",
+    "invalidate_rooms",
+    "issue_account",
+    "issue_room",
+    "lift_restriction",
+    "log_event",
+    "move_booking",
+    "record",
+    "record_booking_consent",
+    "record_join",
+    "record_office_consent",
+    "reissue_account",
+    "send_reminders",
+    "set_fixed_passcode",
+    "start_immediate_consultation",
+    "sweep_no_shows",
+    "sweep_rooms",
+    "undo_no_show",
+]

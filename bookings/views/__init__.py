@@ -1,0 +1,23 @@
+"""The citizen-side pages of bookings, by subject (parse, call a service or selector,
+render)."""
+
+from .bookings import book, booking_calendar, booking_cancel, booking_detail, booking_join
+from .my_page import my_data, my_page
+from .offices import home, office_detail
+from .terms import consent, office_terms, terms_diff, terms_version
+
+__all__ = [
+    "book",
+    "booking_calendar",
+    "booking_cancel",
+    "booking_detail",
+    "booking_join",
+    "consent",
+    "home",
+    "my_data",
+    "my_page",
+    "office_detail",
+    "office_terms",
+    "terms_diff",
+    "terms_version",
+]

@@ -1,0 +1,42 @@
+"""My Page: a person's bookings, immediate consultations and agreed terms; their data."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.views.decorators.cache import never_cache
+
+from .. import caches, selectors
+from ..selectors import export
+
+
+@login_required
+def my_page(request: HttpRequest) -> HttpResponse:
+    parts, ticket = caches.my_page.get(request.user.pk, get_language())
+    if parts is None:
+        context = selectors.my_page_lists(request.user)
+        parts = tuple(
+            render_to_string(f"bookings/_my_page_{name}.html", context, request=request)
+            for name in ("notices", "lists")
+        )
+        caches.my_page.put(ticket, parts)
+    notices_html, lists_html = (mark_safe(html) for html in parts)  # noqa: S308 - our templates
+    return render(
+        request,
+        "bookings/my_page.html",
+        {"notices_html": notices_html, "lists_html": lists_html},
+    )
+
+
+@never_cache
+@login_required
+def my_data(request: HttpRequest) -> HttpResponse:
+    """Download my own data as JSON."""
+    response = JsonResponse(
+        export.personal_data(request.user), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,64 @@
+"""The offices: the list, and an office's page with its rules and free slots."""
+
+import datetime as dt
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+
+from .. import caches, selectors
+from ..models import Office
+from ..selectors import missing_consents
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    offices = Office.objects.all()
+    return render(request, "bookings/home.html", {"offices": offices})
+
+
+def _slots_html(request: HttpRequest, office: Office, now: dt.datetime) -> str:
+    """The week of free slots, rendered once per office, week, language and change."""
+    requested = selectors.parse_week(request.GET.get("week", ""))
+    week = requested.isoformat() if requested else ""
+    cacheable = office.booking_cutoff_days > 0  # otherwise it changes every minute
+    html = ticket = None
+    if cacheable:
+        html, ticket = caches.slot_weeks.get(
+            office.pk, get_language(), timezone.localdate(now).isoformat(), week
+        )
+    if html is None:
+        monday, slots = selectors.week_of_free_slots(office, requested, now)
+        first_monday, last_monday = selectors.open_weeks(office, now)
+        html = render_to_string(
+            "bookings/_slots.html",
+            {
+                "office": office,
+                "days": selectors.slots_by_day(slots),
+                "book_prefix": reverse("book", kwargs={"slug": office.slug, "slot_id": 0})[:-2],
+                "monday": monday,
+                "sunday": monday + dt.timedelta(days=6),
+                "previous_week": monday - dt.timedelta(weeks=1) if monday > first_monday else None,
+                "next_week": monday + dt.timedelta(weeks=1) if monday < last_monday else None,
+            },
+            request=request,
+        )
+        if ticket is not None:
+            caches.slot_weeks.put(ticket, html)
+    return mark_safe(html)  # noqa: S308 - rendered by our own template above
+
+
+def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    office = get_object_or_404(Office, slug=slug)
+    now = timezone.now()
+    slots_html = _slots_html(request, office, now)
+    if request.htmx:
+        return HttpResponse(slots_html)
+    context = {"office": office, "slots_html": slots_html}
+    if request.user.is_authenticated:
+        context["refusals"] = selectors.refusals(request.user, office, now=now)
+        context["consent_needs"] = missing_consents(request.user, office)
+    return render(request, "bookings/office_detail.html", context)
