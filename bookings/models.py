@@ -97,6 +97,18 @@ class Office(models.Model):
         ordering = ["pk"]
         verbose_name = _("office")
         verbose_name_plural = _("offices")
+        # What staff may do at an office beyond a model's add/change/view: held by the
+        # roles' groups (StaffMembership.Role), checked per office by the office wall.
+        permissions = [
+            ("view_access_code", _("Can see the access code of a booking")),
+            ("suspend_person", _("Can suspend a person at the office")),
+            ("lift_restriction", _("Can lift a no-show restriction")),
+            ("view_report", _("Can read the office's monthly reports")),
+            ("issue_account", _("Can issue and reissue accounts")),
+            ("export_consents", _("Can export the office's consents")),
+            ("publish_terms", _("Can publish the office's terms")),
+            ("manage_team", _("Can manage every counsellor's templates and rooms")),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -116,6 +128,43 @@ class Office(models.Model):
         if get_language() == "en" and self.summary_en:
             return self.summary_en
         return self.summary
+
+
+class StaffMembership(models.Model):
+    """A staff member works for an office with a role there. What each role may do is the
+    permissions of the role's group (data, edited in admin); a superuser is a national
+    administrator and belongs to every office."""
+
+    class Role(models.TextChoices):
+        COUNSELLOR = "counsellor", _("Counsellor")
+        MANAGER = "manager", _("Manager")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_memberships",
+        verbose_name=_("staff member"),
+    )
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("office")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        ordering = ["office", "role", "user"]
+        verbose_name = _("staff membership")
+        verbose_name_plural = _("staff memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "office"], name="staff_membership_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.office} ({self.get_role_display()})"
+
+    @staticmethod
+    def group_name(role: str) -> str:
+        """The auth group that holds the permissions of a role."""
+        return f"role:{role}"
 
 
 class Counsellor(models.Model):
@@ -533,3 +582,64 @@ class NoShowLift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.office})"
+
+
+class Suspension(models.Model):
+    """A person's use suspended at one office (T9, I8(2)), or everywhere (no office: only a
+    national administrator suspends so). Lifting is recorded on the same row."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="suspensions",
+        verbose_name=_("person"),
+    )
+    office = models.ForeignKey(
+        Office,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="suspensions",
+        verbose_name=_("office"),
+        help_text=_("Empty: suspended at every office."),
+    )
+    reason = models.TextField(_("reason"))
+    suspended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("suspended by"),
+    )
+    suspended_at = models.DateTimeField(_("suspended at"), default=timezone.now)
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("lifted by"),
+    )
+    lift_reason = models.TextField(_("reason for lifting"), blank=True)
+
+    class Meta:
+        ordering = ["-suspended_at"]
+        verbose_name = _("suspension")
+        verbose_name_plural = _("suspensions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "office"],
+                condition=Q(lifted_at__isnull=True, office__isnull=False),
+                name="suspension_one_active_per_office",
+            ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(lifted_at__isnull=True, office__isnull=True),
+                name="suspension_one_active_everywhere",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.office or _('every office')})"

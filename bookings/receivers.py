@@ -1,6 +1,7 @@
 """Signal wiring of bookings, connected once by `BookingsConfig.ready()`."""
 
-from django.db.models.signals import post_delete, post_save
+from django.apps import apps
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 from accounts import mailbox
 from accounts.hooks import register_phone_change_rule
@@ -10,6 +11,7 @@ from terms.models import Consent
 from . import caches
 from .attachments import render_room
 from .models import Booking, Slot
+from .roles import ensure_role_groups
 from .services.immediate import phone_change_refusal
 from .services.restrictions import cancel_bookings_of_suspended
 
@@ -34,6 +36,9 @@ def slot_saved(sender, instance: Slot, created: bool, **kwargs) -> None:
 
 
 def connect() -> None:
+    post_migrate.connect(
+        ensure_role_groups, sender=apps.get_app_config("bookings"), dispatch_uid="bookings.roles"
+    )
     mailbox.register("room", render_room)
     register_phone_change_rule(phone_change_refusal)
     user_suspended.connect(on_suspended, weak=False, dispatch_uid="bookings.cancel_on_suspension")

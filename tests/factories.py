@@ -64,15 +64,33 @@ def publish_historical(
 
 
 def make_counsellor(office: Office, email: str | None = None):
+    """A counsellor of `office`: a staff member with the counsellor role there."""
     from django.contrib.auth import get_user_model
 
-    from bookings.models import Counsellor
+    from bookings.models import Counsellor, StaffMembership
 
     n = next(_seq)
     user = get_user_model().objects.create_user(
         email=email or f"counsellor{n}@example.jp", password="counsellor-pass-1", is_staff=True
     )
+    StaffMembership.objects.create(user=user, office=office, role=StaffMembership.Role.COUNSELLOR)
     return Counsellor.objects.create(user=user, office=office, display_name=f"相談員{n}")
+
+
+def make_staff(office: Office | None, role: str, email: str | None = None):
+    """A staff member with `role` ("counsellor" or "manager") at `office` (None: a staff
+    member of no office)."""
+    from django.contrib.auth import get_user_model
+
+    from bookings.models import StaffMembership
+
+    n = next(_seq)
+    user = get_user_model().objects.create_user(
+        email=email or f"{role}{n}@example.jp", password="staff-pass-1", is_staff=True
+    )
+    if office is not None:
+        StaffMembership.objects.create(user=user, office=office, role=role)
+    return user
 
 
 def jst(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> dt.datetime:

@@ -14,13 +14,12 @@ from django.utils.translation import gettext_lazy
 
 from accounts.usage import RecordsStaffViews
 from portal import crypto
-from portal.admin_tools import ReadOnlyTabularInline, action_page, ask_reason
+from portal.admin_tools import ReadOnlyTabularInline, SafeModelAdmin, action_page, ask_reason
 
 from .. import selectors, services
 from ..errors import BookingError
 from ..models import Booking, BookingEvent, Room, Slot
 from .filters import StartsFilter
-from .scoping import OfficeScopedAdmin
 
 
 class BookingEventInline(ReadOnlyTabularInline):
@@ -60,9 +59,8 @@ class FollowUpForm(forms.Form):
 
 
 @admin.register(Booking)
-class BookingAdmin(RecordsStaffViews, OfficeScopedAdmin):
+class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
     staff_access_what = "booking"
-    office_path = "slot__office"
     list_display = (
         "starts_at",
         "office",

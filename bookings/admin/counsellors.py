@@ -5,9 +5,10 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 
+from portal.admin_tools import SafeModelAdmin
+
 from .. import services
 from ..models import Counsellor
-from .scoping import OfficeScopedAdmin
 
 
 class CounsellorForm(forms.ModelForm):
@@ -31,7 +32,7 @@ class CounsellorForm(forms.ModelForm):
 
 
 @admin.register(Counsellor)
-class CounsellorAdmin(OfficeScopedAdmin):
+class CounsellorAdmin(SafeModelAdmin):
     form = CounsellorForm
     list_display = ("display_name", "office", "user", "is_active")
     list_filter = ("office", "is_active")

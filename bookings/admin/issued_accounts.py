@@ -9,11 +9,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.admin_tools import action_page
+from portal.admin_tools import SafeModelAdmin, action_page
 
 from .. import services
 from ..models import IssuedAccount
-from .scoping import OfficeScopedAdmin
 
 
 class IssueForm(forms.Form):
@@ -39,7 +38,7 @@ def letter_response(request: HttpRequest, letter) -> HttpResponse:
 
 
 @admin.register(IssuedAccount)
-class IssuedAccountAdmin(OfficeScopedAdmin):
+class IssuedAccountAdmin(SafeModelAdmin):
     list_display = ("login_id", "office", "consultation_id", "issued_at", "revoked_at")
     list_filter = ("office",)
     search_fields = ("user__email", "user__login_id", "consultation_id")

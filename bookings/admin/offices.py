@@ -15,14 +15,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.admin_tools import action_page
+from portal.admin_tools import SafeModelAdmin, action_page
 
 from .. import selectors, services
 from ..errors import BookingError
 from ..models import Counsellor, Office, OfficeClosure
 from ..selectors import reports
 from .issued_accounts import IssueForm, letter_response
-from .scoping import OfficeScopedAdmin
 
 
 class CounsellorInline(admin.TabularInline):
@@ -37,7 +36,7 @@ class ClosureInline(admin.TabularInline):
 
 
 @admin.register(Office)
-class OfficeAdmin(admin.ModelAdmin):
+class OfficeAdmin(SafeModelAdmin):
     list_display = ("name", "kind", "phone", "meeting_provider", "slot_mode")
     list_filter = ("kind", "meeting_provider")
     search_fields = ("name", "name_en", "slug")
@@ -205,7 +204,7 @@ class OfficeAdmin(admin.ModelAdmin):
 
 
 @admin.register(OfficeClosure)
-class OfficeClosureAdmin(OfficeScopedAdmin):
+class OfficeClosureAdmin(SafeModelAdmin):
     list_display = ("office", "start_date", "end_date", "every_year", "reason")
     list_filter = ("office", "every_year")
 

@@ -2,20 +2,21 @@
 
 from django.contrib import admin
 
+from portal.admin_tools import SafeModelAdmin
+
 from .. import caches
 from ..models import Slot, SlotTemplate
 from .filters import StartsFilter
-from .scoping import OfficeScopedAdmin
 
 
 @admin.register(SlotTemplate)
-class SlotTemplateAdmin(OfficeScopedAdmin):
+class SlotTemplateAdmin(SafeModelAdmin):
     list_display = ("office", "counsellor", "weekday", "start_time", "end_time", "kind", "capacity")
     list_filter = ("office", "weekday", "kind")
 
 
 @admin.register(Slot)
-class SlotAdmin(OfficeScopedAdmin):
+class SlotAdmin(SafeModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         caches.slot_weeks.changed(obj.office_id)

@@ -9,20 +9,24 @@ from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Profile
+from accounts.models import Profile, User
 from portal import crypto
 from terms.models import Consent, TermsDocument, TermsVersion
 
 from .. import services
-from ..models import Counsellor, IssuedAccount, Office, OfficeClosure, SessionKind, SlotTemplate
-from .data import COUNSELLOR_PERMISSIONS, DEMO_CITIZENS, DEMO_PASSWORD, OFFICES, TERMS, TEXTS, jst
-
-User = get_user_model()
+from ..models import (
+    Counsellor,
+    IssuedAccount,
+    Office,
+    OfficeClosure,
+    SessionKind,
+    SlotTemplate,
+    StaffMembership,
+)
+from .data import DEMO_CITIZENS, DEMO_PASSWORD, OFFICES, TERMS, TEXTS, TWO_OFFICES_EMAIL, jst
 
 
 def _demo_text(name: str) -> str:
@@ -140,18 +144,15 @@ def _ensure_user(email: str, **extra: object) -> tuple[object, bool]:
     return user, created
 
 
+def _ensure_membership(user: User, office: Office, role: str) -> None:
+    StaffMembership.objects.get_or_create(user=user, office=office, defaults={"role": role})
+
+
 @transaction.atomic
 def load_demo() -> list[DemoSignIn]:
     sign_ins = []
     admin, _ = _ensure_user("admin@example.jp", is_superuser=True)
     sign_ins.append(DemoSignIn("staff (superuser)", admin.email, DEMO_PASSWORD))
-
-    group, _ = Group.objects.get_or_create(name="Counsellors")
-    wanted = [
-        Permission.objects.get(content_type__app_label=app, codename=codename)
-        for app, codename in COUNSELLOR_PERMISSIONS
-    ]
-    group.permissions.add(*wanted)
 
     for facts in OFFICES:
         data = dict(facts)
@@ -162,9 +163,8 @@ def load_demo() -> list[DemoSignIn]:
         office, _ = Office.objects.get_or_create(slug=slug, defaults=data)
         _ensure_terms(office)
         email = f"counsellor.{slug}@example.jp"
-        user, created = _ensure_user(email, is_staff=True)
-        if created:
-            user.groups.add(group)
+        user, _ = _ensure_user(email, is_staff=True)
+        _ensure_membership(user, office, StaffMembership.Role.COUNSELLOR)
         counsellor, created = Counsellor.objects.get_or_create(
             user=user, defaults={"office": office, "display_name": f"{office.name} 相談員"}
         )
@@ -178,6 +178,18 @@ def load_demo() -> list[DemoSignIn]:
         _ensure_closure(office)
         services.generate_slots(office=office, start=timezone.localdate(), weeks=office.weeks_open)
         sign_ins.append(DemoSignIn(f"counsellor, {office.name_en}", email, DEMO_PASSWORD))
+        manager_email = f"manager.{slug}@example.jp"
+        manager, _ = _ensure_user(manager_email, is_staff=True)
+        _ensure_membership(manager, office, StaffMembership.Role.MANAGER)
+        sign_ins.append(DemoSignIn(f"manager, {office.name_en}", manager_email, DEMO_PASSWORD))
+
+    # One staff member works for two offices: a counsellor at Itami, a manager at Tomakomai.
+    both, _ = _ensure_user(TWO_OFFICES_EMAIL, is_staff=True)
+    _ensure_membership(both, Office.objects.get(slug="itami"), StaffMembership.Role.COUNSELLOR)
+    _ensure_membership(both, Office.objects.get(slug="tomakomai"), StaffMembership.Role.MANAGER)
+    sign_ins.append(
+        DemoSignIn("counsellor at Itami and manager at Tomakomai", both.email, DEMO_PASSWORD)
+    )
 
     for email, slug, role, profile_fields, consultation_id in DEMO_CITIZENS:
         user, created = _ensure_user(email)

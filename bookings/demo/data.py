@@ -177,18 +177,5 @@ DEMO_CITIZENS = [
 ]
 
 
-COUNSELLOR_PERMISSIONS = [
-    ("bookings", "view_office"),
-    ("bookings", "view_counsellor"),
-    ("bookings", "view_slot"),
-    ("bookings", "add_slot"),
-    ("bookings", "change_slot"),
-    ("bookings", "view_slottemplate"),
-    ("bookings", "add_slottemplate"),
-    ("bookings", "change_slottemplate"),
-    ("bookings", "view_officeclosure"),
-    ("bookings", "view_booking"),
-    ("bookings", "change_booking"),
-    ("bookings", "view_issuedaccount"),
-    ("terms", "view_consent"),
-]
+# A staff member of two offices (a counsellor at one, the manager of another).
+TWO_OFFICES_EMAIL = "staff.two-offices@example.jp"
