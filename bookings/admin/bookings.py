@@ -5,21 +5,25 @@ import datetime as dt
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponseRedirect
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.usage import RecordsStaffViews
-from portal import crypto
+from accounts.usage import RecordsStaffViews, record_staff_access
 from portal.admin_tools import ReadOnlyTabularInline, SafeModelAdmin, action_page, ask_reason
 
 from .. import selectors, services
 from ..errors import BookingError
 from ..models import Booking, BookingEvent, Room, Slot
 from .filters import StartsFilter
+from .scoping import may_at
 
 
 class BookingEventInline(ReadOnlyTabularInline):
@@ -43,14 +47,18 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 class RoomInline(ReadOnlyTabularInline):
-    model = Room
-    fields = ("provider", "meeting_id", "passcode", "join_url", "created_at", "invalidated_at")
+    """The booking's rooms. The access code itself is behind "show" on its own page, so
+    that every look at it is recorded (K6の2(3): read out after calling back)."""
 
-    @admin.display(description=gettext_lazy("passcode"))
-    def passcode(self, obj: Room) -> str:
+    model = Room
+    fields = ("provider", "access_code", "created_at", "invalidated_at")
+
+    @admin.display(description=gettext_lazy("access code"))
+    def access_code(self, obj: Room) -> str:
         if obj.invalidated_at is not None or not obj.booking.is_active:
             return "—"
-        return crypto.decrypt(obj.passcode_encrypted)
+        url = reverse("admin:bookings_booking_access_code", args=[obj.booking_id])
+        return format_html('<a href="{}">{}</a>', url, _("Show the access code…"))
 
 
 class FollowUpForm(forms.Form):
@@ -86,11 +94,51 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
         "mark_contacted",
         "undo_no_show",
         "start_immediate",
+        "suspend_person",
     ]
     readonly_fields = [f.name for f in Booking._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # bookings are made by people, or as follow-ups through the action
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "<int:pk>/access-code/",
+                self.admin_site.admin_view(self.access_code_view),
+                name="bookings_booking_access_code",
+            ),
+            *super().get_urls(),
+        ]
+
+    def access_code_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The access code of a booking, for the counsellor to read out after calling the
+        person back: shown after a deliberate "show", and each showing is recorded."""
+        booking = get_object_or_404(
+            self.get_queryset(request).select_related("slot__office", "user"), pk=pk
+        )
+        if not may_at(request.user, "bookings.view_access_code", booking):
+            raise PermissionDenied
+        code = None
+        if request.method == "POST":
+            code = selectors.staff_access_code(booking=booking)
+            record_staff_access(
+                staff=request.user, subject=booking.user, what="access_code", object_id=booking.pk
+            )
+        response = TemplateResponse(
+            request,
+            "admin/bookings/access_code.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Access code of %(name)s") % {"name": booking.full_name},
+                "booking": booking,
+                "shown": request.method == "POST",
+                "code": code,
+                "opts": self.model._meta,
+            },
+        )
+        response["Cache-Control"] = "no-store"
+        return response
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
@@ -114,11 +162,13 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
         if done:
             self.message_user(request, _("%(count)s bookings updated.") % {"count": done})
 
-    @admin.action(description=gettext_lazy("Confirm the selected requests"))
+    @admin.action(description=gettext_lazy("Confirm the selected requests"), permissions=["change"])
     def confirm(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._each(request, queryset, services.confirm_booking)
 
-    @admin.action(description=gettext_lazy("Decline the selected requests…"))
+    @admin.action(
+        description=gettext_lazy("Decline the selected requests…"), permissions=["change"]
+    )
     def decline(self, request: HttpRequest, queryset: QuerySet):
         return ask_reason(
             self,
@@ -130,7 +180,10 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
             ),
         )
 
-    @admin.action(description=gettext_lazy("Cancel on the person's behalf (they phoned)…"))
+    @admin.action(
+        description=gettext_lazy("Cancel on the person's behalf (they phoned)…"),
+        permissions=["change"],
+    )
     def cancel_on_behalf(self, request: HttpRequest, queryset: QuerySet):
         return ask_reason(
             self,
@@ -170,7 +223,9 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
             explanation=f"{booking.full_name_kana} · {booking.phone.as_national}",
         )
 
-    @admin.action(description=gettext_lazy("Book a follow-up for this person…"))
+    @admin.action(
+        description=gettext_lazy("Book a follow-up for this person…"), permissions=["change"]
+    )
     def book_follow_up(self, request: HttpRequest, queryset: QuerySet):
         return self._choose_slot(
             request,
@@ -188,19 +243,19 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
 
         self._each(request, queryset, action)
 
-    @admin.action(description=gettext_lazy("Mark as started"))
+    @admin.action(description=gettext_lazy("Mark as started"), permissions=["change"])
     def mark_started(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._mark(request, queryset, BookingEvent.Action.STARTED)
 
-    @admin.action(description=gettext_lazy("Mark as completed"))
+    @admin.action(description=gettext_lazy("Mark as completed"), permissions=["change"])
     def mark_completed(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._mark(request, queryset, BookingEvent.Action.COMPLETED)
 
-    @admin.action(description=gettext_lazy("The person phoned"))
+    @admin.action(description=gettext_lazy("The person phoned"), permissions=["change"])
     def mark_contacted(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._mark(request, queryset, BookingEvent.Action.CONTACTED)
 
-    @admin.action(description=gettext_lazy("Undo a no-show cancellation…"))
+    @admin.action(description=gettext_lazy("Undo a no-show cancellation…"), permissions=["change"])
     def undo_no_show(self, request: HttpRequest, queryset: QuerySet):
         return ask_reason(
             self,
@@ -212,7 +267,10 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
             ),
         )
 
-    @admin.action(description=gettext_lazy("Start an immediate consultation with this person now"))
+    @admin.action(
+        description=gettext_lazy("Start an immediate consultation with this person now"),
+        permissions=["change"],
+    )
     def start_immediate(self, request: HttpRequest, queryset: QuerySet):
         counsellor = getattr(request.user, "counsellor", None)
         if counsellor is None or queryset.count() != 1:
@@ -238,7 +296,7 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
         )
         return HttpResponseRedirect(reverse("admin:bookings_booking_change", args=[booking.pk]))
 
-    @admin.action(description=gettext_lazy("Move to another slot…"))
+    @admin.action(description=gettext_lazy("Move to another slot…"), permissions=["change"])
     def move(self, request: HttpRequest, queryset: QuerySet):
         return self._choose_slot(
             request,
@@ -248,4 +306,37 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
             act=lambda booking, slot, note: services.move_booking(
                 booking=booking, slot_id=slot.pk, actor=request.user, reason=note
             ),
+        )
+
+    @admin.action(
+        description=gettext_lazy(
+            "Suspend this person at the office (cancels their bookings there)…"
+        ),
+        permissions=["change"],
+    )
+    def suspend_person(self, request: HttpRequest, queryset: QuerySet):
+        def apply(reason: str) -> None:
+            done = set()
+            for booking in queryset.select_related("user", "slot__office"):
+                key = (booking.user_id, booking.slot.office_id)
+                if key in done:
+                    continue
+                try:
+                    services.suspend_person(
+                        user=booking.user,
+                        office=booking.slot.office,
+                        actor=request.user,
+                        reason=reason,
+                    )
+                except BookingError as error:
+                    self.message_user(request, error.message, messages.ERROR)
+                    return
+                done.add(key)
+            self.message_user(
+                request,
+                _("%(count)s people were suspended at the office.") % {"count": len(done)},
+            )
+
+        return ask_reason(
+            self, request, queryset, title=_("Suspend at the office"), on_reason=apply
         )

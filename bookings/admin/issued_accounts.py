@@ -52,7 +52,10 @@ class IssuedAccountAdmin(SafeModelAdmin):
     def login_id(self, obj: IssuedAccount) -> str:
         return obj.user.login_id or "—"
 
-    @admin.action(description=gettext_lazy("Reissue (lost ID): new user ID and password…"))
+    @admin.action(
+        description=gettext_lazy("Reissue (lost ID): new user ID and password…"),
+        permissions=["view"],
+    )
     def reissue(self, request: HttpRequest, queryset: QuerySet):
         if queryset.count() != 1:
             self.message_user(request, _("Choose exactly one account."), messages.ERROR)

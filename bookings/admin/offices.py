@@ -173,7 +173,9 @@ class OfficeAdmin(SafeModelAdmin):
             },
         )
 
-    @admin.action(description=gettext_lazy("Issue an account (user ID and password)…"))
+    @admin.action(
+        description=gettext_lazy("Issue an account (user ID and password)…"), permissions=["view"]
+    )
     def issue_account(self, request: HttpRequest, queryset: QuerySet):
         if queryset.count() != 1:
             self.message_user(request, _("Choose exactly one office."), messages.ERROR)
@@ -193,7 +195,9 @@ class OfficeAdmin(SafeModelAdmin):
             form=form,
         )
 
-    @admin.action(description=gettext_lazy("Generate slots for the open weeks"))
+    @admin.action(
+        description=gettext_lazy("Generate slots for the open weeks"), permissions=["view"]
+    )
     def generate_open_weeks(self, request: HttpRequest, queryset: QuerySet) -> None:
         today = timezone.localdate()
         created = sum(

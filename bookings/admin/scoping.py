@@ -71,6 +71,9 @@ WALLS: dict[str, Wall] = {
 # Actions whose rows need a permission of the office beyond the model's own.
 ACTION_PERMS: dict[str, str] = {
     "bookings.office.issue_account": "bookings.issue_account",
+    "bookings.office.generate_open_weeks": "bookings.add_slot",
+    "bookings.booking.suspend_person": "bookings.suspend_person",
+    "bookings.suspension.lift": "bookings.suspend_person",
     "bookings.issuedaccount.reissue": "bookings.issue_account",
     "terms.termsversion.publish": "bookings.publish_terms",
     "terms.consent.export_csv": "bookings.export_consents",

@@ -1,6 +1,6 @@
 """Non-trivial reads of bookings, by subject: what pages, the admin and jobs show."""
 
-from .access_codes import AccessCode, access_code_for
+from .access_codes import AccessCode, access_code_for, staff_access_code
 from .consent import missing_consents
 from .eligibility import Refusal, booking_counts, refusals
 from .my_page import agreed_terms_by_office, bookings_of, my_page_lists
@@ -26,5 +26,6 @@ __all__ = [
     "refusals",
     "restricted_users",
     "slots_by_day",
+    "staff_access_code",
     "week_of_free_slots",
 ]

@@ -16,6 +16,7 @@ from accounts.selectors import profile_for
 
 from ..models import Booking, IssuedAccount, Office
 from .restrictions import counted_no_show, is_restricted
+from .suspensions import is_suspended_at
 
 
 @dataclass(frozen=True)
@@ -181,9 +182,13 @@ RULES: list[Callable[[Asking], Refusal | None]] = [
 def refusals(user: User, office: Office, *, now: dt.datetime | None = None) -> list[Refusal]:
     """Every rule of the office the user does not meet now (empty: the user may book)."""
     asking = Asking(user, office, profile_for(user), now or timezone.now())
-    if user.is_suspended:
+    if is_suspended_at(user, office):
         return [
-            Refusal("suspended", _("Your use of online consultations is suspended."), asking.call)
+            Refusal(
+                "suspended",
+                _("Your use of online consultations at this office is suspended."),
+                asking.call,
+            )
         ]
     found = [refusal for rule in RULES if (refusal := rule(asking)) is not None]
     return found + booking_history_rules(asking)

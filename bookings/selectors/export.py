@@ -2,7 +2,9 @@
 passcodes and no meeting IDs, no usage records, no device hashes."""
 
 from django.utils import timezone
+from django.utils.translation import get_language
 
+from accounts.messages import render_message
 from accounts.models import Message, Profile
 from terms.models import Consent
 
@@ -11,6 +13,12 @@ from ..models import Booking
 
 def _time(value):
     return timezone.localtime(value).isoformat() if value else None
+
+
+def _message(message: Message) -> dict:
+    """A mailbox message as the person reads it now, in the language of the request."""
+    subject, body = render_message(message, get_language())
+    return {"subject": subject, "body": body, "sent_at": _time(message.created_at)}
 
 
 def personal_data(user) -> dict:
@@ -64,8 +72,5 @@ def personal_data(user) -> dict:
             }
             for c in Consent.objects.filter(user=user).select_related("version__document")
         ],
-        "messages": [
-            {"subject": m.subject, "body": m.body, "sent_at": _time(m.created_at)}
-            for m in Message.objects.filter(user=user)
-        ],
+        "messages": [_message(m) for m in Message.objects.filter(user=user)],
     }

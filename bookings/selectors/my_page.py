@@ -8,6 +8,7 @@ from terms.models import Consent
 
 from ..models import Booking
 from .consent import missing_consents
+from .suspensions import active_suspensions
 
 
 def bookings_of(user: User, *, past_limit: int = 20) -> tuple[list[Booking], list[Booking]]:
@@ -54,4 +55,5 @@ def my_page_lists(user: User) -> dict:
         "past": past,
         "immediate": immediate,
         "consent_offices": agreed_terms_by_office(user),
+        "suspensions": active_suspensions(user),
     }

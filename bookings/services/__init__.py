@@ -22,6 +22,7 @@ from .reminders import send_reminders
 from .restrictions import cancel_bookings_of_suspended, lift_restriction
 from .rooms import delete_room_at_provider, invalidate_rooms, issue_room, sweep_rooms
 from .slots import generate_open_slots, generate_slots
+from .suspensions import lift_suspension, suspend_person
 
 __all__ = [
     "BookingError",
@@ -40,6 +41,7 @@ __all__ = [
     "issue_account",
     "issue_room",
     "lift_restriction",
+    "lift_suspension",
     "log_event",
     "move_booking",
     "record",
@@ -50,6 +52,7 @@ __all__ = [
     "send_reminders",
     "set_fixed_passcode",
     "start_immediate_consultation",
+    "suspend_person",
     "sweep_no_shows",
     "sweep_rooms",
     "undo_no_show",

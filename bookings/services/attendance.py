@@ -6,16 +6,16 @@ import logging
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Message, User
 from accounts.services import post_message
-from portal import dates
 
 from .. import caches
 from ..errors import BookingError
 from ..models import Booking, BookingEvent
+from .bookings import booking_message_params
 from .events import log_event
 from .rooms import invalidate_rooms
 
@@ -104,19 +104,10 @@ def sweep_no_shows(*, now: dt.datetime | None = None) -> int:
 
 
 def _tell_no_show(booking: Booking) -> None:
-    office = booking.slot.office
     post_message(
         user=booking.user,
         kind=Message.Kind.NO_SHOW,
-        subject=f"予約をキャンセルしました（連絡なし・開始10分経過）（{office.name}）",
-        body=(
-            f"{_when(booking)}の相談は、開始から10分を過ぎても参加・連絡がなかったため、"
-            "キャンセルとしました。\n"
-            "連絡のないキャンセルが続くと、オンライン相談の予約ができなくなる場合があります。\n"
-            f"ご事情がある場合は、{office.phone.as_national} までお電話ください。\n\n"
-            "Your booking was cancelled as a no-show (no join or contact 10 minutes after the "
-            "start). If this is a mistake, please phone the office."
-        ),
+        params=booking_message_params(booking, minutes=settings.NO_SHOW_AFTER_MINUTES),
         key=f"no-show:{booking.pk}",
     )
 
@@ -136,11 +127,6 @@ def undo_no_show(*, booking: Booking, actor: User | None, reason: str) -> Bookin
     booking.save(update_fields=["status", "no_show_at", "cancelled_at", "contacted_at"])
     log_event(booking=booking, action=BookingEvent.Action.NO_SHOW_UNDONE, actor=actor, note=reason)
     return booking
-
-
-def _when(booking: Booking) -> str:
-    with translation.override("ja"):
-        return dates.span(booking.slot.starts_at, booking.slot.ends_at)
 
 
 @shared_task(name="bookings.tasks.sweep_no_shows", acks_late=True)

@@ -4,6 +4,7 @@ Keyword-only arguments, one transaction each."""
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -27,9 +28,18 @@ from .rooms import invalidate_rooms, issue_room_task
 logger = logging.getLogger(__name__)
 
 
-def japanese_when(booking: Booking) -> str:
-    with translation.override("ja"):
-        return dates.span(booking.slot.starts_at, booking.slot.ends_at)
+def booking_message_params(booking: Booking, **more: object) -> dict:
+    """What every mailbox message about a booking names: the office and the consultation's
+    time (the parameters of each kind are listed in `accounts.messages`)."""
+    office = booking.slot.office
+    return {
+        "office_name": office.name,
+        "office_name_en": office.name_en,
+        "office_phone": office.phone.as_national if office.phone else "",
+        "starts_at": booking.slot.starts_at,
+        "ends_at": booking.slot.ends_at,
+        **more,
+    }
 
 
 def check_slot_is_bookable(*, slot: Slot, office: Office, now: dt.datetime | None = None) -> None:
@@ -129,20 +139,10 @@ def create_booking(
 
 
 def _tell_request_received(booking: Booking) -> None:
-    office = booking.slot.office
     post_message(
         user=booking.user,
         kind=Message.Kind.BOOKING_REQUESTED,
-        subject=f"予約申込みを受け付けました（{office.name}）",
-        body=(
-            f"{office.name}へのオンライン相談の予約申込みを受け付けました。\n\n"
-            f"希望日時: {japanese_when(booking)}\n\n"
-            "相談員が確認して、予約を確定します。確定すると、アクセスコード（ミーティングID・"
-            "パスコード）をこのメッセージボックスにお送りします。\n"
-            f"2営業日以内に連絡がない場合は、{office.phone.as_national} までお電話ください。\n\n"
-            "Your booking request was received. A counsellor will confirm it; the access code "
-            "will then arrive in this mailbox."
-        ),
+        params=booking_message_params(booking),
         key=f"booking-requested:{booking.pk}",
     )
 
@@ -166,18 +166,10 @@ def confirm_booking(
     booking.awaiting_room = True
     booking.save(update_fields=["status", "confirmed_at", "awaiting_room"])
     log_event(booking=booking, action=BookingEvent.Action.CONFIRMED, actor=actor)
-    office = booking.slot.office
     post_message(
         user=booking.user,
         kind=Message.Kind.BOOKING_CONFIRMED,
-        subject=f"予約が確定しました（{office.name}）",
-        body=(
-            f"{office.name}のオンライン相談の予約が確定しました。\n\n"
-            f"日時: {japanese_when(booking)}\n\n"
-            "アクセスコード（ミーティングID・パスコード）は、準備ができしだい別のメッセージで"
-            "お送りします。相談の録画・録音は禁止です。\n\n"
-            "Your booking is confirmed. The access code follows in a separate message."
-        ),
+        params=booking_message_params(booking),
         key=f"booking-confirmed:{booking.pk}",
         key_is_new=True,  # a booking becomes confirmed once, here, under the row lock
     )
@@ -198,16 +190,10 @@ def decline_booking(*, booking: Booking, actor: User | None, reason: str) -> Boo
     booking.cancel_reason = reason
     booking.save(update_fields=["status", "cancelled_at", "cancel_reason"])
     log_event(booking=booking, action=BookingEvent.Action.DECLINED, actor=actor, note=reason)
-    office = booking.slot.office
     post_message(
         user=booking.user,
-        kind=Message.Kind.BOOKING_CANCELLED,
-        subject=f"予約申込みについて（{office.name}）",
-        body=(
-            f"{japanese_when(booking)}の予約申込みは、お受けできませんでした。\n"
-            f"理由: {reason}\n\n"
-            f"ご不明な点は {office.phone.as_national} までお電話ください。"
-        ),
+        kind=Message.Kind.BOOKING_DECLINED,
+        params=booking_message_params(booking, reason=reason),
         key=f"booking-declined:{booking.pk}",
     )
     return booking
@@ -251,16 +237,10 @@ def cancel_booking(
         actor=actor,
         note=reason,
     )
-    office = booking.slot.office
     post_message(
         user=booking.user,
         kind=Message.Kind.BOOKING_CANCELLED,
-        subject=f"予約をキャンセルしました（{office.name}）",
-        body=(
-            f"{japanese_when(booking)}の予約をキャンセルしました。"
-            + (f"\n理由: {reason}" if reason else "")
-            + "\n\nYour booking was cancelled."
-        ),
+        params=booking_message_params(booking, reason=reason, by_staff=on_behalf),
         key=f"booking-cancelled:{booking.pk}",
     )
     return booking
@@ -318,7 +298,7 @@ def move_booking(
     if slot.cancelled_at is not None or slot.starts_at <= timezone.now():
         raise BookingError(_("Choose a slot in the future that is not cancelled."), "closed")
     caches.slot_weeks.changed(slot.office_id)
-    old_when = japanese_when(booking)
+    old_starts_at, old_ends_at = booking.slot.starts_at, booking.slot.ends_at
     booking.slot = slot
     booking.seat = _take_seat(slot)
     booking.awaiting_room = booking.status == Booking.Status.CONFIRMED  # a new room
@@ -330,22 +310,22 @@ def move_booking(
             _("This slot has just been taken. Please choose another."), "taken"
         ) from None
     invalidate_rooms(booking=booking)
+    with translation.override(settings.LANGUAGE_CODE):  # the audit trail is the office's
+        old_when = dates.span(old_starts_at, old_ends_at)
     log_event(
         booking=booking,
         action=BookingEvent.Action.MOVED,
         actor=actor,
         note=f"{old_when} → {reason}",
     )
-    office = booking.slot.office
     post_message(
         user=booking.user,
         kind=Message.Kind.BOOKING_MOVED,
-        subject=f"予約の日時を変更しました（{office.name}）",
-        body=(
-            f"予約の日時を変更しました。\n変更前: {old_when}\n"
-            f"変更後: {japanese_when(booking)}\n\n"
-            "以前のアクセスコードは使えなくなりました。新しいアクセスコードを別のメッセージで"
-            "お送りします。\n\nYour booking was moved; a new access code follows."
+        params=booking_message_params(
+            booking,
+            old_starts_at=old_starts_at,
+            old_ends_at=old_ends_at,
+            confirmed=booking.status == Booking.Status.CONFIRMED,
         ),
         key=f"booking-moved:{booking.pk}:{slot.pk}",
     )

@@ -16,6 +16,7 @@ from .. import caches
 from ..errors import BookingError
 from ..models import Booking, BookingEvent, Counsellor, Slot
 from ..selectors.restrictions import counted_no_show
+from ..selectors.suspensions import is_suspended_at
 from .bookings import confirm_booking
 from .events import log_event
 
@@ -58,7 +59,7 @@ def start_immediate_consultation(
     latest terms first and gets the access code only after agreeing again (K6の2(2))."""
     office = counsellor.office
     now = (now or timezone.now()).replace(second=0, microsecond=0)
-    if user.is_suspended:
+    if is_suspended_at(user, office):
         raise BookingError(_("This person's use is suspended."), "suspended")
     if not Consent.objects.filter(user=user, version__document__offices=office).exists():
         raise BookingError(

@@ -4,13 +4,13 @@ import datetime as dt
 
 from celery import shared_task
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts.models import Message
 from accounts.services import post_message
-from portal import dates
 
 from ..models import Booking
+from .bookings import booking_message_params
 
 
 def send_reminders(*, now: dt.datetime | None = None) -> int:
@@ -26,31 +26,17 @@ def send_reminders(*, now: dt.datetime | None = None) -> int:
     ).select_related("slot", "slot__office", "user")
     sent = 0
     for booking in bookings:
-        office = booking.slot.office
         sent += (
             post_message(
                 user=booking.user,
                 kind=Message.Kind.REMINDER,
-                subject=f"明日のオンライン相談のお知らせ（{office.name}）",
-                body=(
-                    f"明日 {_when(booking)} に{office.name}のオンライン相談があります。\n"
-                    "アクセスコードはマイページの予約からご確認ください。"
-                    "行けなくなった場合は、マイページからキャンセルするか "
-                    f"{office.phone.as_national} までお電話ください。\n\n"
-                    "Reminder: your online consultation is tomorrow. The access code is on "
-                    "My Page."
-                ),
+                params=booking_message_params(booking),
                 key=f"reminder:{booking.pk}",
                 link=reverse("booking_detail", kwargs={"pk": booking.pk}),
             )
             is not None
         )
     return sent
-
-
-def _when(booking: Booking) -> str:
-    with translation.override("ja"):
-        return dates.span(booking.slot.starts_at, booking.slot.ends_at)
 
 
 @shared_task(name="bookings.tasks.send_reminders", acks_late=True)

@@ -12,12 +12,12 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.models import Message, User
 from accounts.services import post_new_messages
-from portal import crypto, dates
+from portal import crypto
 from portal.jobs import enqueue_on_commit
 from portal.prepared import PreparedQuery
 
@@ -43,6 +43,8 @@ class _LockedBooking:
     office_name: str
     office_phone: PhoneNumber
     meeting_provider: str
+    office_name_en: str
+    language: str
 
     def request(self) -> MeetingRequest:
         return MeetingRequest(
@@ -65,6 +67,8 @@ _LOCKED_FIELDS = (
     "slot__office__name",
     "slot__office__phone",
     "slot__office__meeting_provider",
+    "slot__office__name_en",
+    "user__language",
 )
 # The room job's statements for its own booking, compiled once per process: it runs once
 # per confirmation.
@@ -181,24 +185,23 @@ def _make_rooms(bookings: list[_LockedBooking]) -> dict[int, int]:
 def _access_code(booking: _LockedBooking, room_id: int) -> Message:
     """The mailbox message of a new room: the access code itself is shown with it."""
     terms_url = settings.SITE_URL + reverse("office_terms", kwargs={"slug": booking.office_slug})
-    with translation.override("ja"):
-        when = dates.span(booking.starts_at, booking.ends_at)
+    user = User.from_db(
+        DEFAULT_DB_ALIAS,
+        ["id", "email", "language"],
+        [booking.user_id, booking.email, booking.language],
+    )
     return Message(
-        user=User.from_db(DEFAULT_DB_ALIAS, ["id", "email"], [booking.user_id, booking.email]),
+        user=user,
         kind=Message.Kind.ACCESS_CODE,
-        subject=f"アクセスコードのお知らせ（{booking.office_name} {when}）",
-        body=(
-            f"{booking.office_name}のオンライン相談のアクセスコードをお知らせします。\n\n"
-            f"日時: {when}（日本時間）\n"
-            f"利用規約: {terms_url}\n\n"
-            "ミーティングID・パスコード・参加用リンクは、このメッセージの下に表示しています"
-            "（予約の終了後は表示されません）。他の人に教えないでください。\n"
-            "相談の録画・録音は禁止です。個室など周りに人がいない場所で参加してください。\n"
-            f"開始から10分を過ぎても連絡がない場合は、キャンセルとなります。"
-            f"遅れる場合は {booking.office_phone.as_national} までお電話ください。\n\n"
-            "The meeting ID, passcode and join link are shown below this message while your "
-            "booking is open. Recording the consultation is not allowed."
-        ),
+        params={
+            "office_name": booking.office_name,
+            "office_name_en": booking.office_name_en,
+            "office_phone": booking.office_phone.as_national if booking.office_phone else "",
+            "starts_at": booking.starts_at,
+            "ends_at": booking.ends_at,
+            "terms_url": terms_url,
+            "minutes": settings.NO_SHOW_AFTER_MINUTES,
+        },
         # The key names the room made in this transaction: it cannot exist yet.
         key=f"access-code:{room_id}",
         attachment=f"room:{room_id}",
