@@ -187,6 +187,11 @@ class Counsellor(models.Model):
         _("fixed room: passcode (encrypted)"), blank=True, editable=False
     )
     fixed_join_url = models.URLField(_("fixed room: join link"), blank=True)
+    # A person whose booking was cancelled (or who was suspended) still knows the fixed
+    # room's passcode, which the portal cannot revoke: the counsellor is asked to change it.
+    fixed_room_exposed_at = models.DateTimeField(
+        _("fixed room: passcode to change since"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["office", "display_name"]

@@ -1,12 +1,12 @@
 """Monthly reports per office, as aggregates only (K7(2)): no row names a person or a
 device. Counted by the month (Japan time) of the consultation's slot."""
 
-import csv
 import datetime as dt
 import io
 import statistics
 from dataclasses import dataclass, field
 
+from defusedcsv import csv
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone

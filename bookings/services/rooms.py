@@ -22,7 +22,7 @@ from portal.jobs import enqueue_on_commit
 from portal.prepared import PreparedQuery
 
 from ..meetings import MeetingRequest, ProviderError, local_providers, provider_for
-from ..models import Booking, Room
+from ..models import Booking, Counsellor, Room
 
 logger = logging.getLogger(__name__)
 
@@ -208,12 +208,20 @@ def _access_code(booking: _LockedBooking, room_id: int) -> Message:
     )
 
 
-def invalidate_rooms(*, booking: Booking) -> None:
-    """The booking's room stops working now; the provider deletes it after commit."""
+def invalidate_rooms(*, booking: Booking, rotating: bool = False) -> None:
+    """The booking's room stops working now; the provider deletes it after commit.
+
+    A counsellor's fixed room cannot be revoked for one person: its passcode is marked to
+    be changed (unless this is that change, `rotating`)."""
+    now = timezone.now()
     for room in booking.rooms.valid():
-        room.invalidated_at = timezone.now()
+        room.invalidated_at = now
         room.save(update_fields=["invalidated_at"])
         enqueue_on_commit(delete_room_at_provider_task, room.pk)
+        if room.provider == "fixed" and not rotating:
+            Counsellor.objects.filter(
+                pk=booking.slot.counsellor_id, fixed_room_exposed_at__isnull=True
+            ).update(fixed_room_exposed_at=now)
 
 
 def delete_room_at_provider(*, room_id: int) -> None:
