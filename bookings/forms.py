@@ -56,7 +56,6 @@ class BookingForm(forms.Form):
 
     def __init__(self, *args, office, terms_to_accept=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.office = office
         self.terms_to_accept = list(terms_to_accept)
         if office.requires_job_seeker_number:
             self.fields["job_seeker_number"].required = True

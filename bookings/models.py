@@ -65,8 +65,37 @@ class Office(models.Model):
         blank=True,
         help_text=_("0 = Monday … 6 = Sunday. Public holidays and closures are always skipped."),
     )
+
+    class CutoffDays(models.TextChoices):
+        CALENDAR = "calendar", _("Calendar days")
+        BUSINESS = "business", _("Business days (holidays and closures skipped)")
+
     booking_cutoff_days = models.PositiveSmallIntegerField(
         _("booking closes (days before, at the end of the day)"), default=1
+    )
+    booking_cutoff_counts = models.CharField(
+        _("the days before are counted in"),
+        max_length=10,
+        choices=CutoffDays.choices,
+        default=CutoffDays.CALENDAR,
+        help_text=_(
+            "Business days: a Monday slot closes at the end of Friday, so that a request can "
+            "be confirmed while the office is open."
+        ),
+    )
+    closed_at_year_end = models.BooleanField(
+        _("closed from 29 December to 3 January"), default=True
+    )
+    reminder_hour = models.PositiveSmallIntegerField(
+        _("hour of the day-before reminder (Japan time)"), default=10
+    )
+    accepts_registering = models.BooleanField(
+        _("accepts people about to register as job seekers"),
+        default=False,
+        help_text=_(
+            "A person without a job-seeker number may apply saying they will register "
+            "(K2(2)); the application is then a request a counsellor confirms."
+        ),
     )
     weeks_open = models.PositiveSmallIntegerField(_("weeks of slots kept open"), default=4)
     meeting_provider = models.CharField(
@@ -97,6 +126,11 @@ class Office(models.Model):
         ordering = ["pk"]
         verbose_name = _("office")
         verbose_name_plural = _("offices")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reminder_hour__lte=23), name="office_reminder_hour_of_the_day"
+            )
+        ]
         # What staff may do at an office beyond a model's add/change/view: held by the
         # roles' groups (StaffMembership.Role), checked per office by the office wall.
         permissions = [
@@ -378,6 +412,7 @@ class Booking(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         NO_SHOW = "no_show", _("No-show cancellation")
         COMPLETED = "completed", _("Held")
+        EXPIRED = "expired", _("Request expired")
 
     ACTIVE = (Status.REQUESTED, Status.CONFIRMED)
 
@@ -428,6 +463,11 @@ class Booking(models.Model):
     contacted_at = models.DateTimeField(_("the person phoned at"), null=True, blank=True)
     no_show_at = models.DateTimeField(_("cancelled as a no-show at"), null=True, blank=True)
     is_immediate = models.BooleanField(_("immediate consultation"), default=False)
+    registering = models.BooleanField(_("about to register as a job seeker"), default=False)
+    expired_at = models.DateTimeField(_("request expired at"), null=True, blank=True)
+    overdue_alerted_at = models.DateTimeField(
+        _("staff alerted of the unanswered request at"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["slot__starts_at"]
@@ -492,6 +532,10 @@ class BookingEvent(models.Model):
         NO_SHOW = "no_show", _("No-show cancellation")
         NO_SHOW_UNDONE = "no_show_undone", _("No-show undone")
         IMMEDIATE_STARTED = "immediate_started", _("Immediate consultation started")
+        EXPIRED = "expired", _("Request expired unanswered")
+        OVERDUE_ALERTED = "overdue_alerted", _("Staff alerted: request unanswered")
+        CONSULTATION_ID_CHECKED = "consultation_id_checked", _("Consultation ID checked")
+        CONSULTATION_ID_REFUSED = "consultation_id_refused", _("Wrong consultation ID")
 
     booking = models.ForeignKey(
         Booking, on_delete=models.CASCADE, related_name="events", verbose_name=_("booking")
@@ -648,3 +692,60 @@ class Suspension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.office or _('every office')})"
+
+
+class ContinuingSupport(models.Model):
+    """An office assigned a person an individual counsellor (I2(3)): the person then books
+    that counsellor's slots. Ending the assignment is recorded on the same row."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="continuing_support",
+        verbose_name=_("person"),
+    )
+    office = models.ForeignKey(
+        Office,
+        on_delete=models.PROTECT,
+        related_name="continuing_support",
+        verbose_name=_("office"),
+    )
+    counsellor = models.ForeignKey(
+        Counsellor,
+        on_delete=models.PROTECT,
+        related_name="continuing_support",
+        verbose_name=_("counsellor"),
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned by"),
+    )
+    assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ended by"),
+    )
+
+    class Meta:
+        ordering = ["-assigned_at"]
+        verbose_name = _("continuing support")
+        verbose_name_plural = _("continuing support")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "office"],
+                condition=Q(ended_at__isnull=True),
+                name="continuing_support_one_per_office",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.counsellor}"

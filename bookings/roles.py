@@ -27,6 +27,7 @@ COUNSELLOR = [
     "bookings.view_access_code",
     "bookings.view_suspension",
     "bookings.suspend_person",
+    "bookings.view_continuingsupport",
     "terms.view_termsdocument",
     "terms.view_termsversion",
     "terms.view_consent",
@@ -49,6 +50,8 @@ MANAGER = [
     "bookings.publish_terms",
     "bookings.view_staffmembership",
     "bookings.manage_team",
+    "bookings.add_continuingsupport",
+    "bookings.change_continuingsupport",
     "terms.add_termsversion",
     "terms.change_termsversion",
 ]

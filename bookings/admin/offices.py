@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -22,6 +22,7 @@ from ..errors import BookingError
 from ..models import Counsellor, Office, OfficeClosure
 from ..selectors import reports
 from .issued_accounts import IssueForm, letter_response
+from .scoping import may_at, within
 
 
 class CounsellorInline(admin.TabularInline):
@@ -106,9 +107,9 @@ class OfficeAdmin(SafeModelAdmin):
 
     def reports_view(self, request: HttpRequest) -> HttpResponse:
         """Monthly aggregates per office (no person, no device), with a chart and CSV."""
-        if not self.has_view_permission(request):
+        offices = within(self.get_queryset(request), request.user, "bookings.view_report")
+        if not offices.exists():
             raise PermissionDenied
-        offices = self.get_queryset(request)
         form = ReportForm(request.GET or None, offices=offices)
         rows = []
         if form.is_valid():
@@ -144,11 +145,13 @@ class OfficeAdmin(SafeModelAdmin):
         if not self.has_view_permission(request, office):
             raise PermissionDenied
         if request.method == "POST":
-            if not self.has_change_permission(request, office) and not getattr(
-                request.user, "counsellor", None
-            ):
+            if not may_at(request.user, "bookings.lift_restriction", office):
                 raise PermissionDenied
-            person = get_object_or_404(get_user_model(), pk=request.POST.get("user_id") or 0)
+            restricted = {row["user_id"] for row in selectors.restricted_users(office)}
+            user_id = request.POST.get("user_id", "")
+            if not user_id.isdigit() or int(user_id) not in restricted:
+                raise Http404
+            person = get_user_model().objects.get(pk=int(user_id))
             try:
                 services.lift_restriction(
                     office=office,

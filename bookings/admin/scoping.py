@@ -59,6 +59,7 @@ WALLS: dict[str, Wall] = {
     "bookings.issuedaccount": Wall("office"),
     "bookings.staffmembership": Wall("office"),
     "bookings.suspension": Wall("office"),
+    "bookings.continuingsupport": Wall("office"),
     "terms.termsdocument": Wall("offices"),
     "terms.termsversion": Wall("document__offices"),
     "terms.consent": Wall("version__document__offices"),
