@@ -62,7 +62,13 @@ def test_fixed_start_times_on_weekdays_skipping_public_holidays(office, counsell
     assert slot.ends_at - slot.starts_at == dt.timedelta(minutes=30)
 
 
+def window_office(office, start=dt.time(10, 0), end=dt.time(16, 0)):
+    office.slot_mode, office.window_start, office.window_end = "window", start, end
+    office.save()
+
+
 def test_a_window_is_cut_into_30_minute_slots(office, counsellor):
+    window_office(office)
     SlotTemplate.objects.create(
         office=office,
         counsellor=counsellor,
@@ -113,6 +119,7 @@ def test_the_daily_job_keeps_the_open_weeks_filled(office, counsellor):
 
 
 def test_a_seminar_template_gives_slots_with_a_capacity(office, counsellor):
+    window_office(office)
     SlotTemplate.objects.create(
         office=office,
         counsellor=counsellor,
@@ -177,3 +184,50 @@ def test_postgresql_refuses_a_seat_beyond_the_capacity(office, counsellor, make_
     booking_row(slot, make_user("a@example.jp"), 3).save()
     with pytest.raises(IntegrityError), transaction.atomic():
         booking_row(slot, make_user("b@example.jp"), 4).save()
+
+
+@pytest.mark.parametrize(
+    ("mode", "weekday", "start", "end", "refused"),
+    [
+        ("fixed_times", 0, dt.time(16, 0), None, "Choose one of the office's start times"),
+        ("fixed_times", 0, dt.time(10, 0), dt.time(12, 0), "leave the end of the window"),
+        ("fixed_times", 5, dt.time(10, 0), None, "no consultations on this weekday"),
+        ("window", 0, dt.time(9, 30), None, "between 10:00 and 16:00"),
+        ("window", 0, dt.time(14, 0), dt.time(16, 30), "between 10:00 and 16:00"),
+        ("fixed_times", 0, dt.time(11, 0), None, ""),
+        ("window", 0, dt.time(15, 30), None, ""),
+    ],
+)
+def test_a_template_outside_the_office_rules_is_refused_in_admin(
+    admin_client, office, counsellor, mode, weekday, start, end, refused
+):
+    if mode == "window":
+        window_office(office)
+    admin_client.cookies["django_language"] = "en"
+    response = admin_client.post(
+        "/admin/bookings/slottemplate/add/",
+        {
+            "office": office.pk,
+            "counsellor": counsellor.pk,
+            "weekday": weekday,
+            "start_time": start.strftime("%H:%M"),
+            "end_time": end.strftime("%H:%M") if end else "",
+            "kind": "consultation",
+            "capacity": 1,
+            "is_active": "on",
+        },
+    )
+    if refused:
+        assert response.status_code == 200
+        assert refused in response.content.decode().replace("&#x27;", "'")
+        assert not SlotTemplate.objects.exists()
+    else:
+        assert response.status_code == 302
+        assert SlotTemplate.objects.count() == 1
+
+
+def test_generation_publishes_nothing_outside_the_rules(office, counsellor):
+    SlotTemplate.objects.create(
+        office=office, counsellor=counsellor, weekday=1, start_time=dt.time(16, 0)
+    )
+    assert services.generate_slots(office=office, start=dt.date(2026, 11, 23), weeks=1) == 0

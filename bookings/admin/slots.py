@@ -1,16 +1,49 @@
 """Weekly slot templates and slots."""
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 
 from portal.admin_tools import SafeModelAdmin
 
 from .. import caches
 from ..models import Slot, SlotTemplate
+from ..selectors.slot_rules import template_refusal
 from .filters import StartsFilter
+
+
+class SlotTemplateForm(forms.ModelForm):
+    class Meta:
+        model = SlotTemplate
+        fields = [
+            "office",
+            "counsellor",
+            "weekday",
+            "start_time",
+            "end_time",
+            "kind",
+            "capacity",
+            "title",
+            "title_en",
+            "is_active",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        office, start = data.get("office"), data.get("start_time")
+        if office is not None and start is not None and data.get("weekday") is not None:
+            refusal = template_refusal(
+                office, weekday=data["weekday"], start=start, end=data.get("end_time")
+            )
+            if refusal:
+                raise forms.ValidationError(refusal)
+        return data
 
 
 @admin.register(SlotTemplate)
 class SlotTemplateAdmin(SafeModelAdmin):
+    form = SlotTemplateForm
     list_display = ("office", "counsellor", "weekday", "start_time", "end_time", "kind", "capacity")
     list_filter = ("office", "weekday", "kind")
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from .. import caches, calendar
 from ..models import Office, Slot, SlotTemplate
+from ..selectors.slot_rules import template_refusal
 
 
 def _template_starts(template: SlotTemplate, office: Office) -> list[dt.time]:
@@ -30,7 +31,15 @@ def generate_slots(*, office: Office, start: dt.date, weeks: int) -> int:
     many slots were created.
     """
     closures = list(office.closures.all())
-    templates = list(office.slot_templates.filter(is_active=True).select_related("counsellor"))
+    templates = [
+        template
+        for template in office.slot_templates.filter(is_active=True).select_related("counsellor")
+        # A template made before the office's rules changed publishes nothing outside them.
+        if template_refusal(
+            office, weekday=template.weekday, start=template.start_time, end=template.end_time
+        )
+        is None
+    ]
     length = dt.timedelta(minutes=office.slot_minutes)
     candidates = []
     for offset in range(weeks * 7):
