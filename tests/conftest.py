@@ -81,6 +81,65 @@ def make_user(django_user_model: type) -> Callable[..., object]:
     return make
 
 
+# The cast, as in healthchecks' tests: alice and bob are people of the module's `office`
+# (eligible to book there), charlie is an outsider of another office. `counsellor` works at
+# the module's `office`. A module defines its own `office` fixture with the rules it tests.
+
+
+@pytest.fixture
+def counsellor(office):
+    from tests.factories import make_counsellor
+
+    return make_counsellor(office)
+
+
+@pytest.fixture
+def alice(make_user, office):
+    from tests.factories import make_eligible
+
+    return make_eligible(make_user("alice@example.jp"), office)
+
+
+@pytest.fixture
+def bob(make_user, office):
+    from tests.factories import make_eligible
+
+    return make_eligible(make_user("bob@example.jp"), office)
+
+
+@pytest.fixture
+def charlie(make_user):
+    from tests.factories import make_eligible, make_office_with_terms
+
+    return make_eligible(make_user("charlie@example.jp"), make_office_with_terms())
+
+
+@pytest.fixture
+def english_client(client):
+    """The test client reading pages in English, so assertions read the English wording."""
+    client.cookies["django_language"] = "en"
+    return client
+
+
+@pytest.fixture
+def freeze():
+    """A factory: freeze(moment, language="en") stops the clock at `moment` (and switches
+    the active language) until the test ends."""
+    from contextlib import ExitStack
+
+    import time_machine
+    from django.utils import translation
+
+    with ExitStack() as stack:
+
+        def start(moment, *, language: str | None = None) -> None:
+            stack.enter_context(time_machine.travel(moment, tick=False))
+            if language:
+                stack.enter_context(translation.override(language))
+
+        yield start
+
+
 # Tests run with DEBUG off, as production does, but without `collectstatic`: static files
 # come from the finders (the live server serves them too) instead of the hashed manifest.
 settings.STORAGES = {

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone, translation
 
+from accounts.messages import render_message
 from accounts.models import Message, Profile
 from bookings import selectors, services
 from bookings.models import Booking, BookingEvent
@@ -16,7 +17,6 @@ from tests import factories
 from tests.factories import (
     jst,
     make_confirmed_booking,
-    make_counsellor,
     make_eligible,
     make_office_with_terms,
     make_slot,
@@ -37,16 +37,6 @@ def office():
     return make_office_with_terms(
         slug="k", municipality_codes=["01213"], meeting_provider="jitsi", booking_limit=10
     )
-
-
-@pytest.fixture
-def counsellor(office):
-    return make_counsellor(office)
-
-
-@pytest.fixture
-def alice(make_user, office):
-    return make_eligible(make_user("alice@example.jp"), office)
 
 
 def book(person, office, slot) -> Booking:
@@ -76,7 +66,7 @@ def test_ten_minutes_after_the_start_it_is_cancelled_as_a_no_show(booking):
     assert booking.status == Booking.Status.NO_SHOW
     assert booking.no_show_at == START + dt.timedelta(minutes=10)
     notice = booking.user.messages.get(kind=Message.Kind.NO_SHOW)
-    assert "10分" in notice.subject
+    assert "10分" in render_message(notice).subject
     assert BookingEvent.objects.filter(booking=booking, action="no_show").count() == 1
 
 

@@ -4,10 +4,9 @@ from http import HTTPStatus
 
 import pytest
 import time_machine
-from django.utils import translation
 
 from bookings import services
-from bookings.models import Booking, BookingEvent
+from bookings.models import Booking, BookingEvent, Suspension
 from terms.models import Consent
 from terms.services import create_draft, publish_version
 from tests.factories import (
@@ -25,16 +24,13 @@ NOW = jst(2026, 11, 24, 15, 0)  # a Tuesday afternoon, Japan time
 
 
 @pytest.fixture(autouse=True)
-def frozen_time():
-    with time_machine.travel(NOW, tick=False), translation.override("en"):
-        yield
+def frozen_time(freeze):
+    freeze(NOW, language="en")
 
 
 @pytest.fixture
-def client(client):
-    """Pages in English, so the assertions read the English wording."""
-    client.cookies["django_language"] = "en"
-    return client
+def client(english_client):
+    return english_client
 
 
 @pytest.fixture
@@ -48,18 +44,8 @@ def office():
 
 
 @pytest.fixture
-def counsellor(office):
-    return make_counsellor(office)
-
-
-@pytest.fixture
 def slot(office, counsellor):
     return make_slot(office, counsellor, jst(2026, 11, 26, 10, 0))  # Thursday 10:00
-
-
-@pytest.fixture
-def alice(make_user, office):
-    return make_eligible(make_user("alice@example.jp"), office)
 
 
 def apply(user, office, slot, **extra):
@@ -134,8 +120,7 @@ def test_each_failed_rule_refuses_the_booking_and_writes_nothing(alice, office, 
 
 
 def test_a_suspended_person_cannot_book(alice, office, slot):
-    alice.suspended_at = NOW
-    alice.save()
+    Suspension.objects.create(user=alice, office=office, reason="禁止事項に該当")
     with pytest.raises(services.BookingError) as refused:
         apply(alice, office, slot)
     assert refused.value.code == "suspended"

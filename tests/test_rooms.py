@@ -7,18 +7,17 @@ from http import HTTPStatus
 import pytest
 import time_machine
 from django.core import mail
-from django.utils import translation
 from icalendar import Calendar
 
+from accounts.messages import render_message
 from accounts.models import Message
 from bookings import selectors, services
-from bookings.models import Booking, Room
+from bookings.models import Booking, Room, Suspension
 from portal import crypto
 from terms.services import create_draft, publish_version
 from tests.factories import (
     book,
     jst,
-    make_counsellor,
     make_eligible,
     make_office_with_terms,
     make_slot,
@@ -29,19 +28,13 @@ NOW = jst(2026, 11, 24, 15, 0)
 
 
 @pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False), translation.override("en"):
-        yield
+def frozen(freeze):
+    freeze(NOW, language="en")
 
 
 @pytest.fixture
 def office():
     return make_office_with_terms(slug="k", municipality_codes=["01213"], meeting_provider="jitsi")
-
-
-@pytest.fixture
-def counsellor(office):
-    return make_counsellor(office)
 
 
 @pytest.fixture
@@ -71,9 +64,11 @@ def test_issuing_makes_one_room_and_one_message_however_often_it_runs(
     assert passcode not in room.passcode_encrypted  # encrypted at rest
     message = access_messages(booking.user).get()
     assert message.attachment == f"room:{room.pk}"
-    assert passcode not in message.body and room.meeting_id not in message.body
-    assert "/offices/k/terms/" in message.body  # the terms URL
-    assert "2026年11月26日（木）10:00〜10:30" in message.body
+    subject, body = render_message(message)
+    for text in (subject, body, str(message.params)):
+        assert passcode not in text and room.meeting_id not in text
+    assert "/offices/k/terms/" in body  # the terms URL
+    assert "2026年11月26日（木）10:00〜10:30" in body
     for email in mail.outbox:
         assert passcode not in email.body and room.meeting_id not in email.body
 
@@ -182,8 +177,7 @@ def test_the_passcode_disappears_when_the_booking_ends_or_is_cancelled(client, b
 
 def test_a_suspended_person_sees_no_access_code(booking):
     services.issue_room(booking_id=booking.pk)
-    booking.user.suspended_at = NOW
-    booking.user.save()
+    Suspension.objects.create(user=booking.user, office=None, reason="禁止事項に該当")
     assert selectors.access_code_for(booking=booking, user=booking.user) is None
 
 

@@ -184,19 +184,43 @@ def test_a_worker_child_killed_mid_task_is_redelivered_and_makes_one_room(scene,
     assert access_messages(booking).count() == 1
 
 
+def lock_waiters() -> int:
+    """Backends of the test database waiting for a row lock right now."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
+
+
 def test_the_same_job_delivered_twice_at_once_makes_one_room_and_one_message(scene, fake_zoom):
+    from django.db import connections
+
     from bookings.tasks import issue_room_task
 
     office, _counsellor, person, slot = scene("zoom")
-    import time
 
-    fake_zoom["create_hook"] = lambda count: time.sleep(1.5)  # both jobs overlap
+    def hold_until_the_second_delivery_waits(count: int) -> None:
+        # The first delivery is inside Zoom's create while it holds the booking's row
+        # lock: it answers once the second delivery is seen waiting for that lock.
+        if count == 1:
+            wait_for(lambda: lock_waiters() > 0, timeout=30, what="the second delivery")
+            connections.close_all()
+
+    fake_zoom["create_hook"] = hold_until_the_second_delivery_waits
     booking = book(office, person, slot)  # its own job went to the unconsumed test queue
-    with celery_worker(extra_env=fake_zoom["env"], concurrency=2) as (_worker, queue):
-        issue_room_task.apply_async(args=[booking.pk], queue=queue)
-        issue_room_task.apply_async(args=[booking.pk], queue=queue)
-        wait_for(lambda: access_messages(booking).exists(), timeout=30, what="the room")
-        time.sleep(3)  # let the second delivery finish too
+    with celery_worker(extra_env=fake_zoom["env"], concurrency=2) as (worker, queue):
+        jobs = [issue_room_task.apply_async(args=[booking.pk], queue=queue) for _ in range(2)]
+        wait_for(
+            lambda: all(
+                f"issue_room[{job.id}] succeeded" in worker.log_path.read_text() for job in jobs
+            ),
+            timeout=60,
+            what="both deliveries to finish",
+        )
     assert fake_zoom["creates"] == 1
     assert Room.objects.filter(booking=booking).count() == 1
     assert access_messages(booking).count() == 1
