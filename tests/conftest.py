@@ -153,6 +153,10 @@ from portal.celery import app as celery_app  # noqa: E402
 
 celery_app.conf.task_default_queue = "tests-unconsumed"
 
+# Passwords are hashed with argon2 in the portal (portal/settings.py, checked by
+# test_settings); in tests a cheap hasher keeps thousands of made-up users fast.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 # Tests speak plain HTTP to the test client and the live server.
 settings.SECURE_SSL_REDIRECT = False
 settings.ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"

@@ -4,11 +4,15 @@ included (bookings is the last app, so its admin module is imported last)."""
 
 from django.contrib import admin
 
-from . import bookings, counsellors, issued_accounts, offices, slots, staff
+from portal.admin_tools import make_admin_site_safe
+
+from . import bookings, counsellors, day, issued_accounts, offices, slots, staff, support
 from .bookings import BookingAdmin, BookingEventInline, RoomInline
 from .scoping import OfficeWallMixin, wall_admin_site
 
+make_admin_site_safe(admin.site)
 wall_admin_site(admin.site)
+admin.site.start_page = day.start_page  # type: ignore[attr-defined]
 
 __all__ = [
     "BookingAdmin",
@@ -21,4 +25,5 @@ __all__ = [
     "offices",
     "slots",
     "staff",
+    "support",
 ]

@@ -2,6 +2,7 @@
 a counsellor takes on a booking (each calls its service and is logged)."""
 
 import datetime as dt
+from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
@@ -22,6 +23,7 @@ from portal.admin_tools import ReadOnlyTabularInline, SafeModelAdmin, action_pag
 from .. import selectors, services
 from ..errors import BookingError
 from ..models import Booking, BookingEvent, Room, Slot
+from . import day
 from .filters import StartsFilter
 from .scoping import may_at
 
@@ -77,8 +79,9 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
         "full_name_kana",
         "phone",
         "interpreter_note",
+        "registering",
     )
-    list_filter = (StartsFilter, "status", "slot__office", OverdueFilter)
+    list_filter = (StartsFilter, "status", "slot__office", OverdueFilter, "registering")
     search_fields = ("full_name", "full_name_kana", "user__email", "job_seeker_number")
     list_select_related = ("slot", "slot__office", "user")
     ordering = ("slot__starts_at",)
@@ -103,6 +106,16 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
 
     def get_urls(self) -> list[URLPattern]:
         return [
+            path(
+                "day/",
+                self.admin_site.admin_view(partial(day.day_view, model_admin=self)),
+                name="bookings_booking_day",
+            ),
+            path(
+                "<int:pk>/act/",
+                self.admin_site.admin_view(partial(day.act_view, model_admin=self)),
+                name="bookings_booking_day_act",
+            ),
             path(
                 "<int:pk>/access-code/",
                 self.admin_site.admin_view(self.access_code_view),
@@ -272,28 +285,24 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
         permissions=["change"],
     )
     def start_immediate(self, request: HttpRequest, queryset: QuerySet):
-        counsellor = getattr(request.user, "counsellor", None)
-        if counsellor is None or queryset.count() != 1:
+        """From a booking of the person; without one, from the office's page for it
+        (admin.immediate)."""
+        from .immediate import counsellor_at, start_with
+
+        selected = queryset.select_related("slot", "user").first()
+        counsellor = None
+        if selected is not None and queryset.count() == 1:
+            counsellor = counsellor_at(request.user, selected.slot.office_id)
+        if selected is None or counsellor is None:
             self.message_user(
                 request,
-                _("Choose one booking of the person; only counsellors can start."),
+                _("Choose one booking of the person; only counsellors of its office can start."),
                 messages.ERROR,
             )
             return None
-        person = queryset.get().user
-        try:
-            booking = services.start_immediate_consultation(counsellor=counsellor, user=person)
-        except BookingError as error:
-            self.message_user(request, error.message, messages.ERROR)
+        booking = start_with(request, counsellor, selected.user)
+        if booking is None:
             return None
-        self.message_user(
-            request,
-            _(
-                "The immediate consultation has started. Call back the registered phone %(phone)s; "
-                "the access code is on the booking once the room is ready."
-            )
-            % {"phone": booking.phone.as_national},
-        )
         return HttpResponseRedirect(reverse("admin:bookings_booking_change", args=[booking.pk]))
 
     @admin.action(description=gettext_lazy("Move to another slot…"), permissions=["change"])
