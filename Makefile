@@ -43,8 +43,8 @@ test: lint
 	$(RUN) python manage.py makemigrations --check --dry-run
 	$(RUN) pytest
 
-bench: install
-	$(RUN) python bench/run.py
+bench: install  ## `make bench BENCH_ARGS=--quick`: every step on a little data (a smoke run)
+	$(RUN) python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var staticfiles .pytest_cache

@@ -13,8 +13,9 @@ import logging
 import re
 
 from django.conf import settings
-from django.db import connections, router
 from django.utils import timezone
+
+from portal.internals import insert_with_asynchronous_commit
 
 from .models import StaffAccess, UsageRecord
 
@@ -73,28 +74,11 @@ def record_request(request, status_code: int) -> UsageRecord:
         device_hash=device_hash(user_agent, request.META.get("REMOTE_ADDR", "")),
         is_smartphone=bool(SMARTPHONE.search(user_agent)),
     )
-    connection = connections[router.db_for_write(UsageRecord)]
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        record.save()
-    else:
-        _insert_without_waiting_for_disk(record, connection)
+    # Every signed-in request writes one record. They are statistics, so the response does
+    # not wait for the disk: on PostgreSQL the record's commit is asynchronous (a crash can
+    # lose the last fraction of a second of usage records, never anything else).
+    insert_with_asynchronous_commit(record)
     return record
-
-
-def _insert_without_waiting_for_disk(record: UsageRecord, connection) -> None:
-    """Every signed-in request writes one record. They are statistics, so the response does
-    not wait for the disk: PostgreSQL's asynchronous commit, for this record's transaction
-    only (the two statements go in one round trip and run as one implicit transaction, so
-    SET LOCAL ends with it). A database crash can lose the last fraction of a second of
-    usage records, never anything else. Columns and values come from the model's fields."""
-    fields = [field for field in UsageRecord._meta.concrete_fields if not field.primary_key]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    values = [field.get_db_prep_save(field.pre_save(record, True), connection) for field in fields]
-    table = connection.ops.quote_name(UsageRecord._meta.db_table)
-    insert = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - model names
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronous_commit TO OFF; " + insert, values)
 
 
 def record_staff_access(*, staff, subject, what: str, object_id) -> StaffAccess:

@@ -1,20 +1,61 @@
 """Large benchmark data, written with set-based SQL (PostgreSQL) so that a million rows
-take seconds: offices × counsellors × weeks of future slots, and past bookings."""
+take seconds: offices × counsellors × weeks of future slots, and past bookings. The users
+(tens of thousands at most) go through the ORM's bulk_create."""
 
 import datetime as dt
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
+from django.db.models import Field, Model
 from django.utils import timezone
 
-from bookings.models import Office
+from bookings.models import Booking, Office, Slot
+
+SLOT_COLUMNS = "office_id, counsellor_id, starts_at, ends_at, kind, capacity, title, title_en"
+BOOKING_COLUMNS = (
+    "slot_id, user_id, seat, status, full_name, full_name_kana, job_seeker_number, phone, "
+    "created_at, confirmed_at"
+)
+
+
+def _the_rest(model: type[Model], named: str) -> tuple[str, str, list]:
+    """The columns of `model` that an INSERT … SELECT naming `named` leaves out, with their
+    model defaults: (", col, …", ", %s, …", values). A field added to the model later gets
+    its default instead of breaking the insert."""
+    given = {column.strip() for column in named.split(",")}
+    fields = [
+        field
+        for field in model._meta.get_fields()
+        if isinstance(field, Field)
+        and field.concrete
+        and not field.primary_key
+        and field.column not in given
+    ]
+    columns = "".join(f', "{field.column}"' for field in fields)
+    values = [field.get_db_prep_save(field.get_default(), connection) for field in fields]
+    return columns, ", %s" * len(fields), values
+
+
+def _bulk_users(emails: list[str], password: str, *, is_staff: bool) -> None:
+    """Users through the ORM (so every column gets its model default), skipping those
+    that exist."""
+    from accounts.models import User
+
+    User.objects.bulk_create(
+        (User(email=email, password=password, is_staff=is_staff) for email in emails),
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
 
 
 def create_offices(count: int, counsellors: int) -> list[int]:
     """Offices bench-00… with `counsellors` counsellor users each; returns office ids."""
+    from accounts.models import User
+    from bookings.models import Counsellor
+
     password = make_password("bench-pass-2026")
     ids = []
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic():
         for n in range(count):
             office, _ = Office.objects.get_or_create(
                 slug=f"bench-{n:02d}",
@@ -33,22 +74,11 @@ def create_offices(count: int, counsellors: int) -> list[int]:
                 },
             )
             ids.append(office.pk)
-            cursor.execute(
-                """
-                WITH new_users AS (
-                    INSERT INTO accounts_user (password, is_superuser, email, is_staff,
-                        is_active, date_joined, must_change_password, suspension_reason)
-                    SELECT %s, false, 'bench-c' || %s || '-' || g || '@example.jp', true,
-                        true, now(), false, ''
-                    FROM generate_series(1, %s) g
-                    ON CONFLICT (email) DO NOTHING
-                    RETURNING id, email
-                )
-                INSERT INTO bookings_counsellor (user_id, office_id, display_name, is_active,
-                    fixed_meeting_id, fixed_passcode_encrypted, fixed_join_url)
-                SELECT id, %s, email, true, '', '', '' FROM new_users
-                """,
-                [password, n, counsellors, office.pk],
+            emails = [f"bench-c{n}-{g}@example.jp" for g in range(1, counsellors + 1)]
+            _bulk_users(emails, password, is_staff=True)
+            new = User.objects.filter(email__in=emails, counsellor__isnull=True)
+            Counsellor.objects.bulk_create(
+                Counsellor(user=user, office=office, display_name=user.email) for user in new
             )
     return ids
 
@@ -56,13 +86,13 @@ def create_offices(count: int, counsellors: int) -> list[int]:
 def create_future_slots(office_ids: list[int], weeks: int) -> int:
     """Weekday slots, 10:00–16:00 every 30 minutes, for every counsellor of the offices."""
     start = timezone.localdate() + dt.timedelta(days=1)
+    columns, placeholders, defaults = _the_rest(Slot, SLOT_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            INSERT INTO bookings_slot (office_id, counsellor_id, starts_at, ends_at, kind,
-                capacity, title, title_en, cancelled_at)
-            SELECT c.office_id, c.id, t, t + interval '30 minutes', 'consultation', 1, '', '',
-                NULL
+            f"""
+            INSERT INTO bookings_slot ({SLOT_COLUMNS}{columns})
+            SELECT c.office_id, c.id, t, t + interval '30 minutes', 'consultation', 1, '', ''
+                {placeholders}
             FROM bookings_counsellor c
             CROSS JOIN generate_series(0, %s - 1) d
             CROSS JOIN generate_series(0, 11) k
@@ -74,7 +104,7 @@ def create_future_slots(office_ids: list[int], weeks: int) -> int:
               AND extract(isodow FROM (%s::date + d)) < 6
             ON CONFLICT DO NOTHING
             """,
-            [weeks * 7, start, office_ids, start],
+            [*defaults, weeks * 7, start, office_ids, start],
         )
         return cursor.rowcount
 
@@ -85,17 +115,11 @@ def create_past_bookings(
     """`total` more past bookings (held, cancelled or no-show), 4 per past slot that has
     none yet. Past slots for `slots_for` bookings are made on the first call."""
     password = make_password("bench-pass-2026")
+    emails = [f"bench-p{g}@example.jp" for g in range(1, people + 1)]
+    _bulk_users(emails, password, is_staff=False)
+    slot_columns, slot_placeholders, slot_defaults = _the_rest(Slot, SLOT_COLUMNS)
+    columns, placeholders, defaults = _the_rest(Booking, BOOKING_COLUMNS)
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO accounts_user (password, is_superuser, email, is_staff, is_active,
-                date_joined, must_change_password, suspension_reason)
-            SELECT %s, false, 'bench-p' || g || '@example.jp', false, true, now(), false, ''
-            FROM generate_series(1, %s) g
-            ON CONFLICT (email) DO NOTHING
-            """,
-            [password, people],
-        )
         cursor.execute("SELECT min(id), max(id) FROM accounts_user WHERE email LIKE 'bench-p%%'")
         first_user, last_user = cursor.fetchone()
         cursor.execute(
@@ -106,11 +130,10 @@ def create_past_bookings(
         slots_needed = total // 4
         per_counsellor = (slots_for // 4) // len(counsellors) + 1
         cursor.execute(
-            """
-            INSERT INTO bookings_slot (office_id, counsellor_id, starts_at, ends_at, kind,
-                capacity, title, title_en, cancelled_at)
-            SELECT c.office_id, c.id, t, t + interval '30 minutes', 'consultation', 1, '', '',
-                NULL
+            f"""
+            INSERT INTO bookings_slot ({SLOT_COLUMNS}{slot_columns})
+            SELECT c.office_id, c.id, t, t + interval '30 minutes', 'consultation', 1, '', ''
+                {slot_placeholders}
             FROM bookings_counsellor c
             CROSS JOIN generate_series(1, %s) k
             CROSS JOIN LATERAL (
@@ -120,19 +143,16 @@ def create_past_bookings(
             WHERE c.office_id = ANY(%s)
             ON CONFLICT DO NOTHING
             """,
-            [per_counsellor, office_ids],
+            [*slot_defaults, per_counsellor, office_ids],
         )
         cursor.execute(
-            """
-            INSERT INTO bookings_booking (slot_id, user_id, seat, status, full_name,
-                full_name_kana, job_seeker_number, phone, interpreter_attending,
-                interpreter_note, created_at, confirmed_at, cancelled_at, cancel_reason,
-                is_immediate)
+            f"""
+            INSERT INTO bookings_booking ({BOOKING_COLUMNS}{columns})
             SELECT s.id, %s + ((s.id * 4 + seat) %% (%s - %s + 1)), seat,
                 (ARRAY['completed', 'completed', 'cancelled', 'no_show'])[seat],
-                'ベンチ 利用者', 'ベンチ リヨウシャ', '', '+81901234567', false, '',
-                s.starts_at - interval '3 days', s.starts_at - interval '3 days', NULL, '',
-                false
+                'ベンチ 利用者', 'ベンチ リヨウシャ', '', '+81901234567',
+                s.starts_at - interval '3 days', s.starts_at - interval '3 days'
+                {placeholders}
             FROM (
                 SELECT id, starts_at FROM bookings_slot
                 WHERE office_id = ANY(%s) AND starts_at < now() - interval '1 day'
@@ -141,7 +161,7 @@ def create_past_bookings(
             ) s
             CROSS JOIN generate_series(1, 4) seat
             """,
-            [first_user, last_user, first_user, office_ids, slots_needed],
+            [first_user, last_user, first_user, *defaults, office_ids, slots_needed],
         )
         inserted = cursor.rowcount
         cursor.execute("ANALYZE bookings_booking; ANALYZE bookings_slot;")

@@ -5,6 +5,10 @@ bookings) at the time it was rendered; a change bumps the version, so the next r
 renders afresh and nothing has to find and delete old entries. The version and the
 fragment are read in one round trip. The lifetime bounds whatever a change outside the
 code that bumps (raw SQL, the shell, the clock passing a boundary) could leave behind.
+
+With the cache down (portal.cache: errors are ignored) every `get` is a miss, and `put` and
+`changed` store nothing and raise nothing; the lifetime also bounds what a bump lost to an
+outage that Redis survived with its data could leave behind.
 """
 
 from dataclasses import dataclass

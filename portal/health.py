@@ -1,12 +1,23 @@
-"""Health checks of the parts the portal needs: database, cache and broker."""
+"""Health checks of the parts the portal needs (database, cache, broker), and what /health/
+reports beside them: the cache errors this process ignored, and the worker's heartbeat."""
 
+import datetime as dt
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.db import connection
+from django.db.models import Max
+from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django_redis import get_redis_connection
+from django_redis.cache import RedisCache
 from kombu import Connection
+
+from .models import WorkerHeartbeat
+
+# The beat sends the heartbeat job every minute: three missed beats make it late.
+HEARTBEAT_LATE_AFTER = dt.timedelta(minutes=3)
 
 
 def check_database() -> None:
@@ -16,11 +27,21 @@ def check_database() -> None:
 
 
 def check_cache() -> None:
-    key = "health:" + get_random_string(12)
-    cache.set(key, "ok", timeout=10)
-    if cache.get(key) != "ok":
+    """Write, read and delete a key. With django-redis this goes to Redis itself: through
+    the cache, which ignores connection errors, an outage would read as a mere miss."""
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    key = backend.make_key("health:" + get_random_string(12))
+    if isinstance(backend, RedisCache):
+        redis = get_redis_connection(DEFAULT_CACHE_ALIAS)
+        redis.set(key, b"ok", ex=10)
+        if redis.get(key) != b"ok":
+            raise RuntimeError("Redis did not return the value just written")
+        redis.delete(key)
+        return
+    backend.set(key, "ok", timeout=10)
+    if backend.get(key) != "ok":
         raise RuntimeError("cache did not return the value just written")
-    cache.delete(key)
+    backend.delete(key)
 
 
 def check_broker() -> None:
@@ -50,3 +71,21 @@ def run_checks() -> dict[str, str]:
         else:
             results[name] = "up"
     return results
+
+
+def worker_heartbeat(*, now: dt.datetime | None = None) -> dict[str, object]:
+    """When a worker last ran the heartbeat job (`portal.tasks.record_heartbeat`): that
+    jobs really run, which the broker check cannot tell. `late` is None when the database
+    cannot say."""
+    try:
+        seen_at = WorkerHeartbeat.objects.aggregate(last=Max("seen_at"))["last"]
+    except Exception:  # the database check says why; /health/ itself never fails
+        return {"last_seen_at": None, "seconds_ago": None, "late": None}
+    if seen_at is None:
+        return {"last_seen_at": None, "seconds_ago": None, "late": True}
+    age = (now or timezone.now()) - seen_at
+    return {
+        "last_seen_at": seen_at.isoformat(),
+        "seconds_ago": max(0, round(age.total_seconds())),
+        "late": age > HEARTBEAT_LATE_AFTER,
+    }

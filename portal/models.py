@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class WorkerHeartbeat(models.Model):
     """The last time a background worker ran the heartbeat job.
 
-    Written by a periodic task, so staff (and the health view) can see that jobs run.
+    Written by a periodic task (`portal.tasks.record_heartbeat`, every minute); /health/
+    reports the latest, so monitoring can see that jobs really run.
     """
 
     name = models.CharField(_("name"), max_length=100, unique=True)

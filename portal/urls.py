@@ -1,5 +1,4 @@
 from allauth.account.decorators import secure_admin_login
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +11,6 @@ admin.site.site_title = _("Consultation portal admin")
 admin.site.index_title = _("Offices, slots and consultations")
 
 urlpatterns = [
-    *([path("bench/bare/", views.bare, name="bench_bare")] if settings.BENCH_BARE_VIEW else []),
     path("health/", views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

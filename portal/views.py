@@ -1,23 +1,29 @@
 from http import HTTPStatus
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .health import run_checks
+from . import cache
+from .health import run_checks, worker_heartbeat
 
 
 @never_cache
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
+    """200 when the database, the cache and the broker answer, else 503: what this web
+    process needs to serve. Beside them, for monitoring and not part of the status: the
+    cache errors this process has ignored since it started, and the worker's heartbeat
+    (a stopped worker must not take the web processes out of a load balancer)."""
     checks = run_checks()
     healthy = all(state == "up" for state in checks.values())
     status = HTTPStatus.OK if healthy else HTTPStatus.SERVICE_UNAVAILABLE
     return JsonResponse(
-        {"status": "ok" if healthy else "degraded", "checks": checks}, status=status
+        {
+            "status": "ok" if healthy else "degraded",
+            "checks": checks,
+            "cache_errors": cache.errors(),
+            "worker": worker_heartbeat(),
+        },
+        status=status,
     )
-
-
-def bare(request: HttpRequest) -> HttpResponse:
-    """The benchmark's yardstick: a Django view doing nothing (only with BENCH_BARE_VIEW)."""
-    return HttpResponse("ok", content_type="text/plain")

@@ -19,7 +19,7 @@ from accounts.models import Message, User
 from accounts.services import post_new_messages
 from portal import crypto
 from portal.jobs import enqueue_on_commit
-from portal.prepared import PreparedQuery
+from portal.internals import PreparedQuery
 
 from ..meetings import MeetingRequest, ProviderError, local_providers, provider_for
 from ..models import Booking, Counsellor, Room

@@ -1,0 +1,279 @@
+"""The benchmark's harness: its scale, its environment, its database, and the processes it
+runs (gunicorn, a Celery worker, wrk). Every process runs with `bench.settings`: the
+portal's settings plus the bare view and the no-op task, which the product lacks."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"  # the committed report of the last full run
+QUICK_RESULTS = ROOT / "var" / "bench-quick"  # a smoke run's, never committed
+SETTINGS_MODULE = "bench.settings"
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+BASE = f"http://127.0.0.1:{PORT}"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "portal_bench")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
+WORKER_QUEUE = "bench"
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How much data and load: `FULL` for the report, `QUICK` to see that it all runs."""
+
+    name: str
+    offices: int
+    counsellors: int  # per office
+    weeks: int  # of future slots
+    past_small: int  # past bookings at the first sweep measure
+    past_large: int  # ... and at the second
+    people: int  # signed-up users the bookings belong to
+    due: int  # rows due at each sweep measure
+    idle_sweeps: int
+    jobs: int
+    warm_up_jobs: int
+    duration: str  # of each wrk run
+    concurrency: tuple[int, ...]
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+FULL = Scale(
+    name="full",
+    offices=50,
+    counsellors=10,
+    weeks=8,
+    past_small=10_000,
+    past_large=1_000_000,
+    people=20_000,
+    due=10,
+    idle_sweeps=41,
+    jobs=1000,
+    warm_up_jobs=40,
+    duration=os.environ.get("BENCH_DURATION", "5s"),
+    concurrency=(1, 8, 32),
+)
+QUICK = Scale(
+    name="quick",
+    offices=5,
+    counsellors=4,
+    weeks=2,
+    past_small=400,
+    past_large=4_000,
+    people=400,
+    due=4,
+    idle_sweeps=3,
+    jobs=20,
+    warm_up_jobs=4,
+    duration="1s",
+    concurrency=(1, 4),
+)
+
+ENV = {
+    "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE,
+    "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
+    "REDIS_URL": REDIS_URL,
+    "DEBUG": "false",
+    "SECRET_KEY": "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "SECURE_SSL_REDIRECT": "false",
+    "PASSCODE_KEYS": "7hIxyBg0Q4bJ3GkqxW4vJ0U0yqQ9m8vj6fCz9sT6V2o=",
+    "LOG_LEVEL": "WARNING",
+    "CONN_MAX_AGE": "60",
+    "EMAIL_URL": "dummymail://",
+}
+
+
+def configure() -> None:
+    """This process and every process it starts: the benchmark's environment."""
+    os.environ.update(ENV)
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+
+
+def say(text: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+
+def sh(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(args, check=True, cwd=ROOT, **kwargs)
+
+
+def prepare_database() -> None:
+    say(f"creating the benchmark database {DB_NAME}")
+    psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c"]
+    sh(*psql, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    sh(*psql, f"CREATE DATABASE {DB_NAME}")
+    # The benchmark's own Redis database: no cache entries, sessions or queued jobs
+    # (a job left unacknowledged comes back after the visibility timeout) from a run before.
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    python = sys.executable
+    sh(python, "manage.py", "migrate", "--noinput", "-v0")
+    sh(python, "manage.py", "collectstatic", "--noinput", "-v0")
+    sh(python, "manage.py", "seed_demo", stdout=subprocess.DEVNULL)
+
+
+def ensure_wrk() -> str:
+    if found := shutil.which("wrk"):
+        return found
+    if os.geteuid() == 0:
+        say("installing Debian's wrk")
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "wrk"],
+            check=True,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+        if found := shutil.which("wrk"):
+            return found
+    raise SystemExit("wrk is needed: apt-get install wrk")
+
+
+def wait_until(condition, *, seconds: float, what: str, interval: float = 0.2) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(interval)
+    raise SystemExit(f"{what} did not happen within {seconds:.0f} s")
+
+
+def _get(path: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(BASE + path, timeout=2) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, b""
+    except OSError:
+        return 0, b""
+
+
+class Gunicorn:
+    """The portal served by gunicorn (sync workers) with the benchmark's settings."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self):
+        self.process = process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "gunicorn", "portal.wsgi"),
+                *("--bind", f"127.0.0.1:{PORT}", "--workers", str(self.workers)),
+                *("--worker-class", "sync", "--log-level", "warning"),
+            ],
+            cwd=ROOT,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE},
+        )
+        try:
+
+            def answers() -> bool:
+                if process.poll() is not None:
+                    raise SystemExit(f"gunicorn exited with {process.returncode}")
+                return _get("/health/")[0] == 200
+
+            wait_until(answers, seconds=60, what=f"gunicorn's start ({BASE}/health/ answering 200)")
+            if _get("/bench/bare/") != (200, b"ok"):
+                raise SystemExit("gunicorn does not serve the bench URLconf (/bench/bare/)")
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+class Worker:
+    """One Celery worker (prefork, a process per core) on the benchmark's queue, with the
+    benchmark's settings (they import the no-op task)."""
+
+    def __init__(self) -> None:
+        self.hostname = f"bench-{os.getpid()}@localhost"
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self):
+        from portal.celery import app
+
+        self.process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "celery", "-A", "portal", "worker"),
+                *("--hostname", self.hostname, "--queues", WORKER_QUEUE),
+                *("--concurrency", str(os.cpu_count() or 2), "--loglevel", "WARNING"),
+                *("--without-gossip", "--without-mingle"),
+            ],
+            cwd=ROOT,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_until(
+                lambda: bool(app.control.ping(destination=[self.hostname], timeout=0.5)),
+                seconds=60,
+                what="the worker's start",
+            )
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+def wrk(path: str, connections: int, duration: str, cookie: str = "") -> dict:
+    command = [
+        *("wrk", "-t", str(min(connections, 2)), "-c", str(connections), "-d", duration),
+        *("--timeout", "10s", "-s", str(ROOT / "bench" / "percentiles.lua")),
+    ]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run([*command, BASE + path], capture_output=True, text=True, check=True)
+    line = [x for x in output.stdout.splitlines() if x.startswith("{")][-1]
+    return json.loads(line)
+
+
+def session_cookie(user) -> str:
+    """A signed-in session for `user`, made the way django.contrib.auth makes one."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def versions() -> dict:
+    from importlib.metadata import version
+
+    wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True)
+    psql = subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout.strip()
+    redis = subprocess.run(["redis-server", "--version"], capture_output=True, text=True)
+    return {
+        "django": version("django"),
+        "gunicorn": version("gunicorn"),
+        "celery": version("celery"),
+        "psycopg": version("psycopg"),
+        "wrk": (wrk_version.stdout or wrk_version.stderr).split("\n")[0].strip(),
+        "postgresql": psql,
+        "redis": redis.stdout.split()[2] if redis.stdout else "",
+    }

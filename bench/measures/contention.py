@@ -1,0 +1,131 @@
+"""Bookings under contention: 32 people press "book" on the same slot at once, then each
+books distinct slots, all through the served portal."""
+
+import datetime as dt
+import threading
+import time
+
+from bench.harness import BASE, session_cookie
+
+CLIENTS = 32
+DISTINCT_PER_CLIENT = 5
+
+
+def _people_ready_to_book(people) -> None:
+    from django.utils import timezone
+
+    from accounts.models import Profile
+
+    for person in people:
+        Profile.objects.update_or_create(
+            user=person,
+            defaults={
+                "family_name": "ベンチ",
+                "given_name": "太郎",
+                "family_name_kana": "ベンチ",
+                "given_name_kana": "タロウ",
+                "phone": "+81901234567",
+                "environment_confirmed_at": timezone.now(),
+            },
+        )
+
+
+def _run_together(target, count: int) -> None:
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def contention(office) -> dict:
+    import httpx
+    from django.utils import timezone
+
+    from accounts.models import User
+    from bookings.models import Booking, Slot
+
+    # People who may book online: the bulk past bookings make some no-shows, and a person
+    # with recent no-shows is restricted (a refusal that would read as neither outcome).
+    people = list(
+        User.objects.filter(email__startswith="bench-p")
+        .exclude(bookings__status=Booking.Status.NO_SHOW)
+        .order_by("pk")[100 : 100 + CLIENTS]
+    )
+    _people_ready_to_book(people)
+    token = "a" * 32
+    cookies = [f"{session_cookie(p)}; csrftoken={token}" for p in people]
+    free = list(
+        Slot.objects.filter(
+            office=office,
+            starts_at__gt=timezone.now() + dt.timedelta(days=3),
+            cancelled_at__isnull=True,
+            bookings__isnull=True,
+        ).order_by("starts_at")[: 1 + CLIENTS * DISTINCT_PER_CLIENT]
+    )
+    form = {
+        "csrfmiddlewaretoken": token,
+        "full_name": "ベンチ 太郎",
+        "full_name_kana": "ベンチ タロウ",
+        "job_seeker_number": "",
+    }
+
+    def post(client, cookie, slot):
+        return client.post(
+            f"{BASE}/offices/{office.slug}/book/{slot.pk}/",
+            data=form,
+            headers={"Cookie": cookie},
+            follow_redirects=False,
+        )
+
+    outcomes: list[str | None] = [None] * len(people)
+    barrier = threading.Barrier(len(people))
+
+    def same(i):
+        with httpx.Client(timeout=30) as client:
+            barrier.wait()
+            response = post(client, cookies[i], free[0])
+            location = response.headers.get("location", "")
+            if response.status_code >= 500:
+                outcomes[i] = "5xx"
+            elif "/me/bookings/" in location:
+                outcomes[i] = "booked"
+            else:
+                # The "taken" message travels in the messages cookie of the redirect.
+                flash = response.cookies.get("messages", "")
+                cookie = cookies[i] + (f"; messages={flash}" if flash else "")
+                page = client.get(BASE + location, headers={"Cookie": cookie}).text
+                outcomes[i] = (
+                    "taken"
+                    if ("埋まりました" in page or "just been taken" in page)
+                    else f"other:{response.status_code}"
+                )
+
+    _run_together(same, len(people))
+    same_slot = {k: outcomes.count(k) for k in set(outcomes)}
+
+    rest = free[1:]
+    booked = [0] * len(people)
+    errors = [0] * len(people)
+
+    def distinct(i):
+        with httpx.Client(timeout=30) as client:
+            for slot in rest[i :: len(people)]:
+                response = post(client, cookies[i], slot)
+                if response.status_code >= 500:
+                    errors[i] += 1
+                elif "/me/bookings/" in response.headers.get("location", ""):
+                    booked[i] += 1
+
+    start = time.perf_counter()
+    _run_together(distinct, len(people))
+    elapsed = time.perf_counter() - start
+    return {
+        "same_slot_32_clients": same_slot,
+        "distinct_slots": {
+            "bookings": sum(booked),
+            "errors_5xx": sum(errors),
+            "seconds": round(elapsed, 3),
+            "bookings_per_second": round(sum(booked) / elapsed, 2),
+        },
+    }

@@ -1,0 +1,149 @@
+"""The only code of the portal that relies on Django's private internals, for speed.
+
+Two things on hot paths cost more in Django's Python than in the database:
+
+- `PreparedQuery`: querysets compiled once per process and run again with other values. The
+  room job runs once per confirmation, and on a small machine Django spent three times as
+  long building and compiling its two SELECTs as PostgreSQL spent answering them. The
+  queryset stays the one definition of the statement (its joins, its lookups, `FOR UPDATE`
+  where the database has it); only the values of its parameters change from run to run,
+  and the results pass through the same converters as the ORM's.
+- `insert_with_asynchronous_commit`: one INSERT, in one round trip, whose commit does not
+  wait for the disk (PostgreSQL's `synchronous_commit = off` for that transaction only).
+  Every signed-in request writes a usage record this way.
+
+What they rely on that Django does not promise (tests/test_internals.py checks each of
+these and fails with a message naming it when a Django upgrade changes it):
+
+- `QuerySet._iterable_class`, and `django.db.models.query.ValuesListIterable` as its value
+  for a non-flat `values_list()` queryset;
+- `QuerySet.query` and `Query.get_compiler(using=...)`, returning an `SQLCompiler`;
+- `SQLCompiler.as_sql()` returning `(sql, params)`, the parameters in the order of their
+  placeholders and integer values passed through unchanged;
+- `SQLCompiler.results_iter(results=[rows], tuple_expected=True)` applying the ORM's
+  converters to rows fetched elsewhere, from the compiler that compiled the statement;
+- `Query.select_for_update`, a bool;
+- `connection.ops.quote_name(name)`, quoting a table or column name for the database;
+- `Field.column`, the column of a concrete field;
+- `connection.vendor`, "postgresql" on PostgreSQL.
+
+Everything else used here is public: `Options.get_fields()`, `Field.concrete`,
+`Field.pre_save()`, `Field.get_db_prep_save()`, `transaction.get_autocommit()`,
+`Model._meta.db_table`, cursors.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from threading import Lock
+from typing import cast
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
+from django.db.models import Field, Model, QuerySet
+from django.db.models.query import ValuesListIterable
+from django.db.models.sql.compiler import SQLCompiler
+from django.db.transaction import TransactionManagementError
+
+# Stand-ins for the parameters while the statement is compiled: integers no primary key
+# takes, each found exactly once among the compiled statement's parameters.
+_MARKS = tuple(-7_103_000_001 - i for i in range(8))
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    compiler: SQLCompiler
+    sql: str
+    params: tuple
+    positions: tuple[int, ...]
+    for_update: bool
+
+
+class PreparedQuery:
+    """`build(*ids)` returns a `values_list()` queryset for those integer values (primary
+    keys); `rows(*ids)` runs it as compiled on first use and returns tuples."""
+
+    def __init__(self, build: Callable[..., QuerySet], *, arity: int = 1) -> None:
+        if not 1 <= arity <= len(_MARKS):
+            raise ValueError(f"arity must be between 1 and {len(_MARKS)}")
+        self._build = build
+        self._arity = arity
+        self._compiled: dict[str, _Compiled] = {}
+        self._lock = Lock()
+
+    def _compile(self, using: str) -> _Compiled:
+        marks = _MARKS[: self._arity]
+        queryset = self._build(*marks)
+        if queryset._iterable_class is not ValuesListIterable:
+            raise ImproperlyConfigured("a prepared query is a values_list() queryset")
+        compiler = queryset.query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        params = tuple(params)
+        if any(params.count(mark) != 1 for mark in marks):
+            raise ImproperlyConfigured(
+                "each value of a prepared query must appear once among its parameters"
+            )
+        return _Compiled(
+            compiler=compiler,
+            sql=sql,
+            params=params,
+            positions=tuple(params.index(mark) for mark in marks),
+            for_update=queryset.query.select_for_update,
+        )
+
+    def rows(self, *values: int, using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
+        if len(values) != self._arity:
+            raise TypeError(f"expected {self._arity} values, got {len(values)}")
+        if any(type(value) is not int for value in values):
+            raise TypeError("the values of a prepared query are integers")
+        connection = connections[using]
+        compiled = self._compiled.get(using)
+        if compiled is None:
+            with self._lock:
+                compiled = self._compiled.get(using) or self._compile(using)
+                self._compiled[using] = compiled
+        if compiled.for_update and transaction.get_autocommit(using):
+            # What the ORM says too: a lock outside a transaction would end at once.
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
+        params = list(compiled.params)
+        for position, value in zip(compiled.positions, values, strict=True):
+            params[position] = value
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            fetched = cursor.fetchall()
+        converted = compiled.compiler.results_iter(results=[fetched], tuple_expected=True)
+        return cast("list[tuple]", list(converted))
+
+
+def insert_with_asynchronous_commit(instance: Model) -> None:
+    """Insert `instance`, a new row (of a model without multi-table inheritance) whose
+    loss in a crash would not matter, such as statistics.
+
+    On PostgreSQL outside a transaction: `SET LOCAL synchronous_commit TO OFF` and the
+    INSERT in one round trip, run as one implicit transaction, so SET LOCAL ends with it; a
+    database crash can lose the last fraction of a second of such rows, never anything
+    else. The primary key is not read back. Anywhere else (another database, or inside a
+    transaction, which SET LOCAL would outlive) it is `instance.save()`. Columns and values
+    come from the model's fields, as the ORM's INSERT takes them."""
+    model = type(instance)
+    using = router.db_for_write(model, instance=instance)
+    connection = connections[using]
+    if connection.vendor != "postgresql" or not transaction.get_autocommit(using):
+        instance.save(using=using)
+        return
+    fields = [
+        field
+        for field in model._meta.get_fields()
+        if isinstance(field, Field) and field.concrete and not field.primary_key
+    ]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(field.column)) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    values = [
+        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+    ]
+    table = quote(model._meta.db_table)
+    insert = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - model names
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF; " + insert, values)

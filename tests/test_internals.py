@@ -1,0 +1,234 @@
+"""portal.internals: the Django internals it relies on are still there and still behave so,
+and what it builds on them answers as the ORM does.
+
+A failure in the first group means a Django upgrade changed something portal.internals
+relies on: its message names the thing; fix portal/internals.py (or go back to the ORM's
+public API there) before upgrading."""
+
+import inspect
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, transaction
+from django.db.models.sql.compiler import SQLCompiler
+from django.db.models.sql.query import Query
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+from phonenumber_field.phonenumber import PhoneNumber
+
+from accounts.models import UsageRecord
+from bookings.models import Slot
+from portal.internals import PreparedQuery, insert_with_asynchronous_commit
+from tests.factories import jst, make_counsellor, make_office, make_slot
+
+CHANGED = "Django changed what portal.internals relies on: "
+
+
+def _parameters(function) -> set[str]:
+    return set(inspect.signature(function).parameters)
+
+
+# What portal.internals relies on ------------------------------------------------------------
+
+
+def test_values_list_querysets_still_name_their_iterable_class():
+    from django.db.models import query
+
+    assert hasattr(query, "ValuesListIterable"), (
+        CHANGED + "django.db.models.query.ValuesListIterable"
+    )
+    queryset = Slot.objects.values_list("pk", "starts_at")
+    assert getattr(queryset, "_iterable_class", None) is query.ValuesListIterable, (
+        CHANGED + "QuerySet._iterable_class is ValuesListIterable for values_list()"
+    )
+    assert Slot.objects.all()._iterable_class is not query.ValuesListIterable, (
+        CHANGED + "QuerySet._iterable_class tells values_list() from other querysets"
+    )
+
+
+def test_a_query_still_makes_its_compiler_from_a_database_alias():
+    assert "using" in _parameters(Query.get_compiler), CHANGED + "Query.get_compiler(using=...)"
+    compiler = Slot.objects.values_list("pk").query.get_compiler(using="default")
+    assert isinstance(compiler, SQLCompiler), CHANGED + "Query.get_compiler returns an SQLCompiler"
+
+
+def test_a_compiler_still_returns_sql_and_its_parameters_in_order():
+    queryset = (
+        Slot.objects.filter(pk=-11).filter(office_id=-12).filter(counsellor_id=-13)
+    ).values_list("pk")
+    compiled = queryset.query.get_compiler(using="default").as_sql()
+    assert isinstance(compiled, tuple) and len(compiled) == 2, (
+        CHANGED + "SQLCompiler.as_sql() returns (sql, params)"
+    )
+    sql, params = compiled
+    assert isinstance(sql, str), CHANGED + "SQLCompiler.as_sql() returns the SQL as text"
+    assert tuple(params) == (-11, -12, -13), (
+        CHANGED + "SQLCompiler.as_sql() passes integer values through, in placeholder order"
+    )
+    assert sql.count("%s") == 3, CHANGED + "SQLCompiler.as_sql() uses %s placeholders"
+
+
+def test_a_compiler_still_converts_rows_fetched_elsewhere():
+    assert {"results", "tuple_expected"} <= _parameters(SQLCompiler.results_iter), (
+        CHANGED + "SQLCompiler.results_iter(results=..., tuple_expected=...)"
+    )
+
+
+def test_a_query_still_says_whether_it_locks():
+    plain = Slot.objects.values_list("pk").query
+    locking = Slot.objects.select_for_update().values_list("pk").query
+    assert getattr(plain, "select_for_update", None) is False, CHANGED + "Query.select_for_update"
+    assert getattr(locking, "select_for_update", None) is True, CHANGED + "Query.select_for_update"
+
+
+def test_the_database_still_quotes_names_and_says_its_vendor():
+    assert callable(getattr(connection.ops, "quote_name", None)), (
+        CHANGED + "connection.ops.quote_name(name)"
+    )
+    assert connection.ops.quote_name("at") in {'"at"', "`at`", "[at]"}, (
+        CHANGED + "connection.ops.quote_name quotes a name"
+    )
+    assert connection.vendor in {"postgresql", "sqlite"}, CHANGED + "connection.vendor"
+
+
+def test_concrete_fields_still_name_their_column():
+    field = UsageRecord._meta.get_field("user")
+    assert field.concrete, CHANGED + "Field.concrete"
+    assert getattr(field, "column", None) == "user_id", CHANGED + "Field.column"
+
+
+# PreparedQuery answers as the ORM does -----------------------------------------------------
+
+FIELDS = ("starts_at", "ends_at", "office__phone", "office__slug", "capacity")
+
+
+def slot_fields(slot_id: int):
+    return Slot.objects.filter(pk=slot_id).values_list(*FIELDS)
+
+
+@pytest.fixture
+def slots(db):
+    office = make_office(slug="p", phone="0144-32-5221")
+    counsellor = make_counsellor(office)
+    return [make_slot(office, counsellor, jst(2026, 12, d, 10, 0)) for d in (1, 2, 3)]
+
+
+def test_it_answers_as_the_orm_does_with_its_converters(slots):
+    prepared = PreparedQuery(slot_fields)
+    for slot in slots:
+        [row] = prepared.rows(slot.pk)
+        assert row == slot_fields(slot.pk).get()
+        assert row[0].tzinfo is not None  # an aware datetime, not the database's text
+        assert isinstance(row[2], PhoneNumber) and row[2].as_national == "0144-32-5221"
+    assert prepared.rows(-1) == []
+
+
+def test_it_compiles_once_and_then_only_runs_the_statement(slots, monkeypatch):
+    prepared = PreparedQuery(slot_fields)
+    prepared.rows(slots[0].pk)
+    compiled = []
+    monkeypatch.setattr(
+        SQLCompiler, "as_sql", lambda *args, **kwargs: compiled.append(1) or ("", ())
+    )
+    with CaptureQueriesContext(connection) as captured:
+        assert prepared.rows(slots[1].pk)[0][0] == slots[1].starts_at
+        assert prepared.rows(slots[2].pk)[0][0] == slots[2].starts_at
+    assert compiled == []
+    assert len(captured.captured_queries) == 2
+
+
+def test_several_values_go_where_their_lookups_put_them(slots):
+    between = PreparedQuery(
+        lambda low, high: (
+            Slot.objects.filter(pk__gte=low, pk__lte=high, capacity=1)
+            .order_by("pk")
+            .values_list("pk")
+        ),
+        arity=2,
+    )
+    assert between.rows(slots[1].pk, slots[2].pk) == [(slots[1].pk,), (slots[2].pk,)]
+    assert between.rows(slots[2].pk, slots[1].pk) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_locking_query_needs_a_transaction_as_in_the_orm(slots):
+    locking = PreparedQuery(
+        lambda pk: Slot.objects.select_for_update().filter(pk=pk).values_list("pk")
+    )
+    with transaction.atomic():
+        assert locking.rows(slots[0].pk) == [(slots[0].pk,)]
+    with pytest.raises(TransactionManagementError):
+        locking.rows(slots[0].pk)
+
+
+def test_what_it_cannot_prepare_is_refused(slots):
+    with pytest.raises(ImproperlyConfigured):
+        PreparedQuery(lambda pk: Slot.objects.filter(pk=pk)).rows(slots[0].pk)
+    with pytest.raises(ImproperlyConfigured):  # the value twice: which one would change?
+        PreparedQuery(
+            lambda pk: Slot.objects.filter(pk=pk, counsellor_id=pk).values_list("pk")
+        ).rows(slots[0].pk)
+    prepared = PreparedQuery(slot_fields)
+    with pytest.raises(TypeError):
+        prepared.rows(slots[0].pk, slots[1].pk)
+    with pytest.raises(TypeError):
+        prepared.rows(str(slots[0].pk))
+
+
+# insert_with_asynchronous_commit stores what save() stores --------------------------------
+
+
+def _usage_record(user, **fields) -> UsageRecord:
+    values = {
+        "user": user,
+        "path_name": "office_detail",
+        "office_slug": "k",
+        "method": "GET",
+        "status_code": 200,
+        "device_hash": "ab" * 32,
+        "is_smartphone": True,
+        **fields,
+    }
+    return UsageRecord(**values)
+
+
+def _stored(record_filter) -> dict:
+    stored = UsageRecord.objects.filter(**record_filter).values().get()
+    del stored["id"]
+    return stored
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_on_postgresql_it_stores_what_save_stores(make_user):
+    user = make_user()
+    at = jst(2026, 12, 1, 9, 30)
+    _usage_record(user, at=at, path_name="saved").save()
+    with CaptureQueriesContext(connection) as captured:
+        insert_with_asynchronous_commit(_usage_record(user, at=at, path_name="inserted"))
+    [statement] = [q["sql"] for q in captured.captured_queries]
+    assert statement.startswith('SET LOCAL synchronous_commit TO OFF; INSERT INTO "accounts_')
+    saved, inserted = _stored({"path_name": "saved"}), _stored({"path_name": "inserted"})
+    assert {**saved, "path_name": "inserted"} == inserted
+    with connection.cursor() as cursor:  # SET LOCAL ended with the insert's transaction
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_it_fills_in_field_defaults_as_save_does(make_user):
+    user = make_user()
+    insert_with_asynchronous_commit(_usage_record(user))
+    record = UsageRecord.objects.get()
+    assert record.at is not None and record.at.tzinfo is not None
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_or_off_postgresql_it_is_save(make_user):
+    record = _usage_record(make_user())
+    with CaptureQueriesContext(connection) as captured:
+        insert_with_asynchronous_commit(record)
+    assert record.pk is not None  # saved by the ORM, which reads the key back
+    assert not any("synchronous_commit" in q["sql"] for q in captured.captured_queries)
+    assert UsageRecord.objects.get().path_name == "office_detail"
