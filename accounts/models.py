@@ -1,8 +1,22 @@
+from typing import TYPE_CHECKING
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
+
+from .messages import render_subject
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
+def language_choices() -> list[tuple[str, "StrOrPromise"]]:
+    """The languages of the portal (read when the choices are, not at import time)."""
+    return list(settings.LANGUAGES)
 
 
 class UserManager(BaseUserManager["User"]):
@@ -57,6 +71,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
     suspension_reason = models.TextField(_("reason for suspension"), blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=language_choices,
+        help_text=_(
+            "The language the person last chose; their messages and e-mails are written in it. "
+            "Blank: the portal's default language (Japanese)."
+        ),
+    )
 
     objects = UserManager()
 
@@ -180,27 +204,53 @@ class Profile(models.Model):
 class Message(models.Model):
     """A message in a user's My Page mailbox (メッセージボックス).
 
-    Written only by services. `key` makes a message idempotent: the same key is never
-    delivered twice to one user, so a job that runs again sends nothing new.
+    Written only by services. A message is stored as its kind and its parameters; its
+    subject and body are rendered from `templates/messages/<kind>.*` in the reader's
+    language (`accounts.messages`, where each kind's parameters are listed). Messages
+    written before that keep their stored `subject` and `body`, shown as they are.
+
+    `key` makes a message idempotent: the same key is never delivered twice to one user,
+    so a job that runs again sends nothing new.
     """
 
     class Kind(models.TextChoices):
         GENERAL = "general", _("Notice")
         BOOKING_REQUESTED = "booking_requested", _("Booking request received")
         BOOKING_CONFIRMED = "booking_confirmed", _("Booking confirmed")
+        BOOKING_DECLINED = "booking_declined", _("Booking request declined")
         BOOKING_CANCELLED = "booking_cancelled", _("Booking cancelled")
         BOOKING_MOVED = "booking_moved", _("Booking moved")
         ACCESS_CODE = "access_code", _("Access code")
         REMINDER = "reminder", _("Reminder")
         TERMS_REVISION = "terms_revision", _("Terms of use revised")
         NO_SHOW = "no_show", _("No-show cancellation")
+        SUSPENDED = "suspended", _("Use suspended")
+        REQUEST_EXPIRED = "request_expired", _("Booking request expired")
+        REQUEST_OVERDUE = "request_overdue", _("Booking request not yet answered")
+        REQUEST_OVERDUE_STAFF = "request_overdue_staff", _("Unanswered booking request")
 
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="messages", verbose_name=_("user")
     )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, default=Kind.GENERAL)
-    subject = models.CharField(_("subject"), max_length=200)
-    body = models.TextField(_("body"))
+    params = models.JSONField(
+        _("parameters"),
+        default=dict,
+        blank=True,
+        encoder=DjangoJSONEncoder,
+        help_text=_("What the message says, rendered in the reader's language."),
+    )
+    subject = models.CharField(
+        _("stored subject"),
+        max_length=200,
+        blank=True,
+        help_text=_("Only for messages written before they were rendered from templates."),
+    )
+    body = models.TextField(
+        _("stored body"),
+        blank=True,
+        help_text=_("Only for messages written before they were rendered from templates."),
+    )
     link = models.CharField(_("link"), max_length=500, blank=True)
     key = models.CharField(_("idempotency key"), max_length=200, blank=True)
     attachment = models.CharField(
@@ -226,7 +276,7 @@ class Message(models.Model):
         indexes = [models.Index(fields=["user", "read_at"], name="message_user_unread")]
 
     def __str__(self) -> str:
-        return self.subject
+        return render_subject(self)
 
     @property
     def is_read(self) -> bool:
@@ -269,6 +319,7 @@ class StaffAccess(models.Model):
     )
     what = models.CharField(_("what"), max_length=50)
     object_id = models.CharField(_("record"), max_length=40)
+    note = models.CharField(_("note"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["-at"]

@@ -11,42 +11,27 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .context_processors import unread_cache_key
+from .messages import render_notice, supported_language
 from .models import AccountEvent, Message, Profile, SignIn, User
 from .signals import user_suspended
 
 logger = logging.getLogger(__name__)
-
-MAIL_SUBJECT = "【オンライン相談】メッセージが届いています / You have a new message"
-MAIL_BODY = """\
-マイページのメッセージボックスに新しいメッセージが届いています。
-次のリンクからログインしてご確認ください。
-
-{url}
-
-このメールには、ミーティングIDやパスコードは記載していません。
-心当たりがない場合は、このメールを破棄してください。
-
----
-A new message is waiting in your My Page mailbox. Please sign in to read it:
-
-{url}
-
-This e-mail never contains a meeting ID or a passcode.
-"""
 
 
 def post_message(
     *,
     user: User,
     kind: str,
-    subject: str,
-    body: str,
+    params: dict | None = None,
     key: str = "",
     link: str = "",
     attachment: str = "",
     key_is_new: bool = False,
 ) -> Message | None:
     """Put a message in the user's mailbox and tell them by e-mail that it is there.
+
+    The message is its `kind` and its `params` (listed per kind in `accounts.messages`);
+    it is rendered from templates in the reader's language.
 
     With a `key`, the message is delivered at most once: a second call with the same key
     returns None and sends nothing. The e-mail carries only a link, never the content.
@@ -57,8 +42,7 @@ def post_message(
     fields = {
         "user": user,
         "kind": kind,
-        "subject": subject,
-        "body": body,
+        "params": params or {},
         "key": key,
         "link": link,
         "attachment": attachment,
@@ -83,7 +67,7 @@ def post_new_messages(messages: list[Message]) -> list[Message]:
 
     Only for messages whose keys are new (see `key_is_new` above): nothing is checked, and
     a duplicate key fails on the unique constraint. Each message's `user` must be loaded
-    with its e-mail address.
+    with its e-mail address (and, to spare a query per e-mail, its language).
     """
     messages = Message.objects.bulk_create(messages)
     _tell_on_commit(messages)
@@ -96,19 +80,28 @@ def _tell_on_commit(messages: list[Message]) -> None:
     unread_keys = sorted({unread_cache_key(message.user_id) for message in messages})
     transaction.on_commit(lambda: cache.delete_many(unread_keys))
     for message in messages:
+        user = message.user
+        language = None if "language" in user.get_deferred_fields() else user.language
         transaction.on_commit(
-            partial(send_message_notice, message_id=message.pk, email=message.user.email)
+            partial(send_message_notice, message_id=message.pk, email=user.email, language=language)
         )
 
 
-def send_message_notice(*, message_id: int, email: str) -> None:
+def send_message_notice(*, message_id: int, email: str, language: str | None = None) -> None:
+    """The e-mail that says a message is waiting, in the recipient's language: a link to
+    the message, never its content, an access code or a passcode. `language`: the
+    recipient's `User.language`, looked up when not given."""
     if email.endswith(".invalid"):
         return  # an issued account without an e-mail address: the mailbox is enough
     url = settings.SITE_URL + reverse("message_detail", kwargs={"pk": message_id})
     try:
+        if language is None:
+            recipient = User.objects.filter(messages__pk=message_id)
+            language = recipient.values_list("language", flat=True).first()
+        notice = render_notice(url=url, language=language or "")
         send_mail(
-            subject=MAIL_SUBJECT,
-            message=MAIL_BODY.format(url=url),
+            subject=notice.subject,
+            message=notice.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[email],
         )
@@ -185,17 +178,22 @@ def suspend_user(*, user: User, actor, reason: str) -> User:
         AccountEvent.objects.create(user=user, actor=actor, action="suspended", note=reason)
         post_message(
             user=user,
-            kind=Message.Kind.GENERAL,
-            subject="オンライン相談の利用停止のお知らせ",
-            body=(
-                "オンライン相談の利用を停止しました。予約はすべてキャンセルしました。\n"
-                f"理由: {reason}\n\nご不明な点は、予約先の相談窓口にお電話ください。\n\n"
-                "Your use of online consultations is suspended; your bookings are cancelled."
-            ),
+            kind=Message.Kind.SUSPENDED,
+            params={"reason": reason, "suspended_at": user.suspended_at},
             key=f"suspended:{user.pk}:{user.suspended_at:%Y%m%d%H%M%S}",
         )
         user_suspended.send(sender=User, user=user, actor=actor, reason=reason)
     return user
+
+
+def remember_language(*, user: User, language: str) -> None:
+    """Keep the language the person chose: their messages and e-mails are written in it.
+    One UPDATE, and only when it changes."""
+    language = supported_language(language)
+    if (user.language or settings.LANGUAGE_CODE) == language:
+        return
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
 
 
 @transaction.atomic

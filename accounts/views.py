@@ -4,6 +4,7 @@ from django.contrib.auth import authenticate, login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -12,12 +13,17 @@ from portal.navigation import safe_next
 
 from . import hooks, mailbox, services
 from .forms import EnvironmentForm, IssuedSignInForm, ProfileForm
+from .messages import render_message
 from .models import Profile
 
 
 @login_required
 def message_list(request: HttpRequest) -> HttpResponse:
-    mailbox = request.user.messages.all()
+    """The mailbox, each message in the language the page is read in."""
+    language = get_language()
+    mailbox = [
+        (message, render_message(message, language)) for message in request.user.messages.all()
+    ]
     return render(request, "accounts/message_list.html", {"mailbox": mailbox})
 
 
@@ -29,7 +35,11 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
     response = render(
         request,
         "accounts/message_detail.html",
-        {"message": message, "attachment": mailbox.render_attachment(message, request)},
+        {
+            "message": message,
+            "text": render_message(message, get_language()),
+            "attachment": mailbox.render_attachment(message, request),
+        },
     )
     response["Cache-Control"] = "no-store"
     return response

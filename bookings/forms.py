@@ -44,6 +44,14 @@ class BookingForm(forms.Form):
         required=False,
         help_text=_("5 digits, a hyphen and 4 to 8 digits, for example 01234-5678901."),
     )
+    registering = forms.BooleanField(
+        label=_("I have not registered yet and will register as a job seeker."),
+        required=False,
+        help_text=_(
+            "Tick this instead of entering a number. Your application is then a request: a "
+            "counsellor confirms it."
+        ),
+    )
     interpreter_attending = forms.BooleanField(
         label=_("An interpreter or an assistant will attend with me."), required=False
     )
@@ -54,11 +62,18 @@ class BookingForm(forms.Form):
         help_text=_("For example: a Portuguese interpreter; a sign-language interpreter."),
     )
 
-    def __init__(self, *args, office, terms_to_accept=(), **kwargs) -> None:
+    def __init__(
+        self, *args, office, terms_to_accept=(), offer_registering: bool = False, **kwargs
+    ) -> None:
+        """`offer_registering`: the person may say they will register instead of giving a
+        number (selectors.eligibility.may_apply_as_registering)."""
         super().__init__(*args, **kwargs)
         self.terms_to_accept = list(terms_to_accept)
-        if office.requires_job_seeker_number:
-            self.fields["job_seeker_number"].required = True
+        self.offers_registering = offer_registering
+        if not offer_registering:
+            del self.fields["registering"]
+            if office.requires_job_seeker_number:
+                self.fields["job_seeker_number"].required = True
         for version in self.terms_to_accept:
             self.fields[f"agree_{version.pk}"] = forms.BooleanField(
                 label=_("I agree to “%(title)s”, version %(number)s (applying counts as consent).")
@@ -78,12 +93,30 @@ class BookingForm(forms.Form):
         return normalize_job_seeker_number(value) if value else ""
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("interpreter_attending") and not (data.get("interpreter_note") or "").strip():
             self.add_error(
                 "interpreter_note",
                 _("Tell the office who will attend, so that it can prepare."),
             )
+        if self.offers_registering and "job_seeker_number" in data:
+            number, registering = data["job_seeker_number"], data.get("registering")
+            if not number and not registering:
+                self.add_error(
+                    "job_seeker_number",
+                    _(
+                        "Enter your job-seeker number, or tick the box below if you have not "
+                        "registered yet and will register as a job seeker."
+                    ),
+                )
+            elif number and registering:
+                self.add_error(
+                    "registering",
+                    _(
+                        "You entered a job-seeker number, so you are registered already: "
+                        "leave this box unticked."
+                    ),
+                )
         return data
 
     @property

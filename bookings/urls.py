@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views.bookings import booking_consultation_id
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,6 +10,11 @@ urlpatterns = [
     path("me/bookings/<int:pk>/", views.booking_detail, name="booking_detail"),
     path("me/bookings/<int:pk>/cancel/", views.booking_cancel, name="booking_cancel"),
     path("me/bookings/<int:pk>/join/", views.booking_join, name="booking_join"),
+    path(
+        "me/bookings/<int:pk>/consultation-id/",
+        booking_consultation_id,
+        name="booking_consultation_id",
+    ),
     path("me/bookings/<int:pk>/calendar.ics", views.booking_calendar, name="booking_calendar"),
     path("offices/<slug:slug>/book/<int:slot_id>/", views.book, name="book"),
     path("offices/<slug:slug>/", views.office_detail, name="office_detail"),

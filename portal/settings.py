@@ -60,7 +60,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.admin_tools.PortalAdminConfig",  # django.contrib.admin with the portal's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "django_htmx",
     "phonenumber_field",
+    "pgtrigger",
     "portal",
     "accounts",
     "terms",
@@ -87,6 +88,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "portal.middleware.RejectBadInput",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -94,8 +96,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "accounts.staff_security.StaffSecurityMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.ForcePasswordChangeMiddleware",
+    "accounts.middleware.RememberLanguageMiddleware",
     "accounts.usage.UsageRecordMiddleware",
 ]
 
@@ -135,12 +139,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # filesystem transport, so background jobs still really run on a fresh machine.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
+    # django-redis, failing soft (portal.cache): with Redis down every operation is a miss,
+    # logged and counted, and costs a refused connection or at most these timeouts.
     CACHES = {
         "default": {
-            "BACKEND": "portal.cache.PortalRedisCache",
+            "BACKEND": "portal.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "portal",
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.25,
+                "SOCKET_TIMEOUT": 0.5,
+            },
         }
     }
 else:
@@ -150,12 +161,15 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "portal.cache"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
     "accounts.backends.LoginIdBackend",
+    "bookings.backends.OfficeRoleBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -192,7 +206,16 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/180s/key",
 }
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Second factors (allauth.mfa): staff must use one before any admin page
+# (accounts.staff_security); anyone may. Passkey-only sign-in stays off: the second factor
+# is asked after the password.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_TOTP_ISSUER = "Online consultation portal"
+# fido2 refuses http://localhost as an origin; allowed only on a developer's machine.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# A staff session ends after this many minutes without a request.
+STAFF_IDLE_MINUTES = _int("STAFF_IDLE_MINUTES", 30, minimum=1)
 USERSESSIONS_TRACK_ACTIVITY = False
 
 # E-mail: printed to the console on a developer's machine, SMTP (or a folder) from EMAIL_URL.
@@ -326,7 +349,18 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-rooms": {"task": "bookings.tasks.sweep_rooms", "schedule": 60.0},
     "sweep-no-shows": {"task": "bookings.tasks.sweep_no_shows", "schedule": 60.0},
-    "send-reminders": {"task": "bookings.tasks.send_reminders", "schedule": crontab(minute=5)},
+    # On the minute: the cut-offs and answer-by moments fall at midnight.
+    "expire-requests": {"task": "bookings.tasks.expire_requests", "schedule": crontab()},
+    "alert-overdue-requests": {
+        "task": "bookings.tasks.alert_overdue_requests",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Every quarter hour: an office's day-before reminders go out within 15 minutes of
+    # its reminder hour (Office.reminder_hour, Japan time).
+    "send-reminders": {
+        "task": "bookings.tasks.send_reminders",
+        "schedule": crontab(minute="*/15"),
+    },
     "purge-usage-records": {
         "task": "accounts.tasks.purge_usage_records",
         "schedule": crontab(hour=4, minute=0),
@@ -341,9 +375,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # Cache errors ignored by django-redis: all counted, one a minute per kind logged.
+    "filters": {"one_a_minute": {"()": "portal.cache.OnePerInterval", "seconds": 60}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "portal.cache": {"level": "ERROR", "filters": ["one_a_minute"]},
+    },
 }
 
 # Meeting rooms: passcodes are encrypted at rest with these keys (newest first).
@@ -375,9 +414,6 @@ IMMEDIATE_PHONE_LOCK_HOURS = _int("IMMEDIATE_PHONE_LOCK_HOURS", 24)
 NO_SHOW_AFTER_MINUTES = _int("NO_SHOW_AFTER_MINUTES", 10, minimum=1)
 # Rooms: how long after confirmation the sweeper re-sends a booking that still has no room.
 ROOM_SWEEP_AFTER_SECONDS = _int("ROOM_SWEEP_AFTER_SECONDS", 60)
-
-# `make bench` only: expose /bench/bare/, the do-nothing view throughput is compared with.
-BENCH_BARE_VIEW = _bool("BENCH_BARE_VIEW", False)
 
 PHONENUMBER_DEFAULT_REGION = "JP"
 PHONENUMBER_DEFAULT_FORMAT = "NATIONAL"

@@ -1,18 +1,17 @@
-import csv
-
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import ActionLocation
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.usage import RecordsStaffViews
-from portal.admin_tools import ReadOnlyTabularInline
+from portal.admin_tools import ReadOnlyTabularInline, SafeModelAdmin, csv_writer
 
 from . import selectors, services
 from .errors import TermsError
@@ -28,7 +27,7 @@ class VersionInline(ReadOnlyTabularInline):
 
 
 @admin.register(TermsDocument)
-class TermsDocumentAdmin(admin.ModelAdmin):
+class TermsDocumentAdmin(SafeModelAdmin):
     list_display = ("title", "slug", "version_in_force", "retired_at")
     search_fields = ("title", "title_en", "slug")
     inlines = [VersionInline]
@@ -85,7 +84,7 @@ class VersionStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(TermsVersion)
-class TermsVersionAdmin(admin.ModelAdmin):
+class TermsVersionAdmin(SafeModelAdmin):
     list_display = ("document", "number", "status", "effective_at", "published_at")
     list_filter = ("document", VersionStatusFilter)
     actions = ["publish"]
@@ -128,8 +127,8 @@ class TermsVersionAdmin(admin.ModelAdmin):
             return [*frozen, "text", "change_summary", "change_summary_en"]
         return frozen
 
-    def get_actions(self, request: HttpRequest):
-        actions = super().get_actions(request)
+    def get_actions(self, request: HttpRequest, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location)
         actions.pop("delete_selected", None)  # published versions are never deleted
         return actions
 
@@ -161,15 +160,10 @@ class TermsVersionAdmin(admin.ModelAdmin):
             return _("No change in the text.")
         return format_html(
             "<table><tbody>{}</tbody></table>",
-            format_html(
-                "".join(
-                    format_html(
-                        "<tr><td>{}</td><td>{}</td></tr>",
-                        "+" if row.kind == "add" else "−",
-                        row.text,
-                    )
-                    for row in rows
-                )
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td></tr>",
+                (("+" if row.kind == "add" else "−", row.text) for row in rows),
             ),
         )
 
@@ -222,7 +216,7 @@ class TermsVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Consent)
-class ConsentAdmin(RecordsStaffViews, admin.ModelAdmin):
+class ConsentAdmin(RecordsStaffViews, SafeModelAdmin):
     staff_access_what = "consent"
     list_display = ("user", "version", "method", "consented_at", "ip_address")
     list_filter = ("version__document", "version", "method", "consented_at")
@@ -240,8 +234,8 @@ class ConsentAdmin(RecordsStaffViews, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    def get_actions(self, request: HttpRequest):
-        actions = super().get_actions(request)
+    def get_actions(self, request: HttpRequest, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location)
         actions.pop("delete_selected", None)
         return actions
 
@@ -250,7 +244,7 @@ class ConsentAdmin(RecordsStaffViews, admin.ModelAdmin):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="consents.csv"'
         response.write("\ufeff")  # Excel opens UTF-8 Japanese correctly with a BOM
-        writer = csv.writer(response)
+        writer = csv_writer(response)  # no cell starts a formula (user agents, names)
         writer.writerow(
             [
                 "user",
@@ -261,9 +255,12 @@ class ConsentAdmin(RecordsStaffViews, admin.ModelAdmin):
                 "consented_at",
                 "ip_address",
                 "user_agent",
+                "name",
             ]
         )
-        for consent in queryset.select_related("user", "version", "version__document"):
+        consents = queryset.select_related("user__profile", "version__document")
+        for consent in consents:
+            profile = getattr(consent.user, "profile", None)
             writer.writerow(
                 [
                     consent.user.email,
@@ -274,6 +271,7 @@ class ConsentAdmin(RecordsStaffViews, admin.ModelAdmin):
                     timezone.localtime(consent.consented_at).isoformat(),
                     consent.ip_address or "",
                     consent.user_agent,
+                    profile.full_name if profile else "",
                 ]
             )
         return response

@@ -1,15 +1,26 @@
 import hashlib
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
+
+from .errors import TermsError
 
 
 class PublishedVersionIsImmutable(Exception):
     """Raised when code tries to change or delete a published terms version."""
+
+
+class ConsentIsEvidence(TermsError):
+    """Raised when code tries to change or delete a consent: consents are kept as they were
+    recorded (a TermsError, so a view that shows terms errors shows this one too)."""
+
+    def __init__(self) -> None:
+        super().__init__(gettext("A consent is kept as evidence: it cannot be changed or deleted."))
 
 
 def sha256_of(text: str) -> str:
@@ -149,8 +160,33 @@ class TermsVersion(models.Model):
         return self.change_summary
 
 
+class ConsentQuerySet(models.QuerySet):
+    """Consents are only ever added: bulk changes and deletions are refused here, on every
+    database; on PostgreSQL a trigger refuses them too (raw SQL included)."""
+
+    def update(self, **kwargs):
+        raise ConsentIsEvidence()
+
+    def delete(self):
+        raise ConsentIsEvidence()
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise ConsentIsEvidence()  # before Django's own atomic block, which it would break
+
+    update.alters_data = True  # type: ignore[attr-defined]
+    delete.alters_data = True  # type: ignore[attr-defined]
+    bulk_update.alters_data = True  # type: ignore[attr-defined]
+    delete.queryset_only = True  # type: ignore[attr-defined]  # as Django's: no manager.delete()
+
+
 class Consent(models.Model):
-    """Evidence that a user agreed to one exact version: when, how, from where."""
+    """Evidence that a user agreed to one exact version: when, how, from where.
+
+    A consent row is written once and never changed or deleted: `save()` only inserts,
+    `delete()` and the queryset's `update()`/`delete()` raise ConsentIsEvidence, and on
+    PostgreSQL the `consent_is_evidence` trigger refuses UPDATE and DELETE. Deleting the
+    user or the version is refused too (PROTECT), so nothing cascades to a consent.
+    """
 
     class Method(models.TextChoices):
         EXPLICIT = "explicit", _("Explicit consent")
@@ -177,6 +213,8 @@ class Consent(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
 
+    objects = ConsentQuerySet.as_manager()
+
     class Meta:
         ordering = ["-consented_at"]
         verbose_name = _("consent")
@@ -184,6 +222,24 @@ class Consent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "version"], name="consent_once_per_version")
         ]
+        triggers = [
+            pgtrigger.Protect(
+                name="consent_is_evidence",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} → {self.version}"
+
+    def save(
+        self, *, force_insert=False, force_update=False, using=None, update_fields=None
+    ) -> None:
+        """Insert the consent; an existing one is never written again."""
+        if not self._state.adding or force_update or update_fields is not None:
+            raise ConsentIsEvidence()
+        # An instance given the pk of an existing row must not UPDATE it: insert or fail.
+        super().save(force_insert=True, using=using)
+
+    def delete(self, using=None, keep_parents=False):
+        raise ConsentIsEvidence()

@@ -1,13 +1,5 @@
-from celery import shared_task
+"""The terms' background jobs, defined beside their services (`terms.services`)."""
 
-from . import services
+from .services import notify_terms_revision, sweep_terms_revision_notices
 
-
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def notify_terms_revision(version_id: int) -> int:
-    return services.notify_revision(version_id=version_id)
-
-
-@shared_task(acks_late=True)
-def sweep_terms_revision_notices() -> int:
-    return services.sweep_revision_notices()
+__all__ = ["notify_terms_revision", "sweep_terms_revision_notices"]

@@ -16,6 +16,7 @@ from tests.factories import (
     make_office_with_terms,
     make_slot,
 )
+from tests.support.staff import sign_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def now():
 def staff_client(client, counsellor):
     codenames = ["view_booking", "change_booking", "view_slot"]
     counsellor.user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
-    client.force_login(counsellor.user)
+    sign_in_staff(client, counsellor.user)
     client.cookies["django_language"] = "en"
     return client
 

@@ -197,6 +197,15 @@ def test_tachikawa_issued_account_changes_password_books_joins_and_reissue_stops
     # Join: the portal records the join, then redirects to the meeting itself (an external
     # site: the redirect is caught here and the meeting answered with a stand-in page).
     assert booking.joined_at is None
+    # Tachikawa asks for the consultation ID (面接・相談ID) of the letter before the join.
+    with page.expect_navigation():
+        page.locator("a[href$='/join/']").click()
+    assert path_of(page.url) == f"{booking_path}consultation-id/"
+    assert_accessible(page)
+    page.locator("main form input[name=consultation_id]").fill(letter.consultation_id)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    assert path_of(page.url) == booking_path, (page.url, form_errors(page))
     join = page.locator("a[href$='/join/']")
     join_path = f"{booking_path}join/"
     assert join.get_attribute("href") == join_path

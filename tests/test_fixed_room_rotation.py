@@ -16,6 +16,7 @@ from tests.factories import (
     make_office_with_terms,
     make_slot,
 )
+from tests.support.staff import sign_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,7 @@ def test_a_cancellation_asks_the_counsellor_to_change_the_fixed_passcode(fixed_r
         services.cancel_booking(booking=alice_booking, actor=alice_booking.user)
         counsellor.refresh_from_db()
         assert counsellor.fixed_room_exposed_at == jst(2026, 11, 24, 9, 30)
-        client.force_login(counsellor.user)
+        sign_in_staff(client, counsellor.user)
         client.cookies["django_language"] = "en"
         html = client.get(f"/admin/bookings/counsellor/{counsellor.pk}/change/").content.decode()
     assert "Change your fixed room&#x27;s passcode" in html

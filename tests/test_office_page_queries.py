@@ -23,7 +23,14 @@ MAX_QUERIES = 12
 
 
 def office_with_weeks(weeks: int, slug: str):
-    office = make_office_with_terms(slug=slug, municipality_codes=["01213"], weeks_open=8)
+    office = make_office_with_terms(
+        slug=slug,
+        municipality_codes=["01213"],
+        weeks_open=8,
+        slot_mode="window",
+        window_start=dt.time(10, 0),
+        window_end=dt.time(16, 0),
+    )
     counsellor = make_counsellor(office)
     SlotTemplate.objects.bulk_create(
         SlotTemplate(

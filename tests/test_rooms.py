@@ -236,10 +236,11 @@ def test_the_calendar_file_has_the_time_and_no_access_code(client, booking):
 
 
 def test_one_reminder_the_day_before_even_if_the_job_runs_twice(booking):
-    with time_machine.travel(jst(2026, 11, 25, 9, 5), tick=False):
+    # The office's reminder hour is 10:00 (the default).
+    with time_machine.travel(jst(2026, 11, 25, 10, 5), tick=False):
         assert services.send_reminders() == 1
         assert services.send_reminders() == 0
-    with time_machine.travel(jst(2026, 11, 24, 9, 5), tick=False):
+    with time_machine.travel(jst(2026, 11, 24, 10, 5), tick=False):
         assert services.send_reminders() == 0  # two days before: not yet
     assert booking.user.messages.filter(kind=Message.Kind.REMINDER).count() == 1
 
@@ -261,7 +262,9 @@ def test_requests_unanswered_for_two_business_days_are_overdue(booking, office, 
     client.force_login(booking.user)
     client.cookies["django_language"] = "en"
     html = client.get(f"/me/bookings/{booking.pk}/").content.decode()
-    assert "If you have no message by Wed, 25 November 2026, please phone 0144-32-5221" in html
+    assert (
+        "If you have no message by Wed, 25 November 2026, 23:59, please phone 0144-32-5221" in html
+    )
 
 
 def test_the_sweeper_finds_confirmed_bookings_without_a_room(booking, settings):

@@ -17,6 +17,7 @@ from tests.factories import (
     make_office_with_terms,
     make_slot,
 )
+from tests.support.staff import sign_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def test_the_code_is_shown_only_after_show_and_each_showing_is_recorded(client, 
     _office, counsellor, booking = booked
     room = booking.rooms.get()
     passcode = crypto.decrypt(room.passcode_encrypted)
-    client.force_login(counsellor.user)
+    sign_in_staff(client, counsellor.user)
     url = f"/admin/bookings/booking/{booking.pk}/access-code/"
 
     page = client.get(url)
@@ -57,7 +58,7 @@ def test_the_code_is_shown_only_after_show_and_each_showing_is_recorded(client, 
 def test_the_booking_page_links_to_the_code_instead_of_showing_it(client, booked):
     _office, counsellor, booking = booked
     passcode = crypto.decrypt(booking.rooms.get().passcode_encrypted)
-    client.force_login(counsellor.user)
+    sign_in_staff(client, counsellor.user)
     html = client.get(f"/admin/bookings/booking/{booking.pk}/change/").content.decode()
     assert passcode not in html
     assert f"/admin/bookings/booking/{booking.pk}/access-code/" in html
@@ -66,7 +67,7 @@ def test_the_booking_page_links_to_the_code_instead_of_showing_it(client, booked
 def test_another_offices_counsellor_gets_404_and_nothing_is_recorded(client, booked):
     _office, _counsellor, booking = booked
     other = make_counsellor(make_office_with_terms(slug="other"))
-    client.force_login(other.user)
+    sign_in_staff(client, other.user)
     response = client.post(f"/admin/bookings/booking/{booking.pk}/access-code/")
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert not StaffAccess.objects.filter(what="access_code").exists()

@@ -22,6 +22,7 @@ from tests.factories import (
     make_slot,
     make_staff,
 )
+from tests.support.staff import sign_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -161,7 +162,7 @@ def test_a_counsellor_suspends_from_the_booking_admin_with_a_reason(client, two_
     tachikawa, _itami, person = two_offices
     counsellor = make_counsellor(tachikawa)
     booking = book(tachikawa, person, make_slot(tachikawa, counsellor, jst(2026, 11, 26, 10)))
-    client.force_login(counsellor.user)
+    sign_in_staff(client, counsellor.user)
     client.post(
         "/admin/bookings/booking/",
         {

@@ -286,6 +286,7 @@ def test_my_data_contains_my_own_data_and_no_one_elses(client, make_user, office
     assert data["account"]["email"] == "alice@example.jp"
     assert [b["name"] for b in data["bookings"]] == ["山田 花子"]
     assert len(data["consents"]) == 1 and data["messages"]
+    assert all(m["subject"] and m["body"] for m in data["messages"])
     for other in ("bob@example.jp", "鈴木", "090-8765-4321", "01234-5678902"):
         assert other not in text
     assert crypto.decrypt(room.passcode_encrypted) not in text

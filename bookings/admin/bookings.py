@@ -23,7 +23,7 @@ from portal.admin_tools import ReadOnlyTabularInline, SafeModelAdmin, action_pag
 from .. import selectors, services
 from ..errors import BookingError
 from ..models import Booking, BookingEvent, Room, Slot
-from . import day
+from .day import act_view, day_view
 from .filters import StartsFilter
 from .scoping import may_at
 
@@ -40,7 +40,7 @@ class OverdueFilter(admin.SimpleListFilter):
     parameter_name = "overdue"
 
     def lookups(self, request, model_admin):
-        return [("yes", gettext_lazy("No answer after 2 business days"))]
+        return [("yes", gettext_lazy("Not answered by its answer-by time"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -108,12 +108,12 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
         return [
             path(
                 "day/",
-                self.admin_site.admin_view(partial(day.day_view, model_admin=self)),
+                self.admin_site.admin_view(partial(day_view, model_admin=self)),
                 name="bookings_booking_day",
             ),
             path(
                 "<int:pk>/act/",
-                self.admin_site.admin_view(partial(day.act_view, model_admin=self)),
+                self.admin_site.admin_view(partial(act_view, model_admin=self)),
                 name="bookings_booking_day_act",
             ),
             path(

@@ -9,10 +9,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import User
+from accounts.usage import record_staff_access
 from portal.admin_tools import SafeModelAdmin, action_page
 
 from .. import services
 from ..models import IssuedAccount
+from ..services import Letter
 
 
 class IssueForm(forms.Form):
@@ -23,7 +26,16 @@ class IssueForm(forms.Form):
     )
 
 
-def letter_response(request: HttpRequest, letter) -> HttpResponse:
+def letter_response(request: HttpRequest, letter: Letter) -> HttpResponse:
+    """The printable letter (shown once: the password exists only here); its printing is a
+    staff view of the person, recorded."""
+    if letter.user_id is not None:
+        record_staff_access(
+            staff=request.user,
+            subject=User(pk=letter.user_id),
+            what="letter",
+            object_id=letter.login_id,
+        )
     response = TemplateResponse(
         request,
         "bookings/issued_letter.html",

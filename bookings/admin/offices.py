@@ -21,6 +21,7 @@ from .. import selectors, services
 from ..errors import BookingError
 from ..models import Counsellor, Office, OfficeClosure
 from ..selectors import reports
+from .immediate import start_immediate_view
 from .issued_accounts import IssueForm, letter_response
 from .scoping import may_at, within
 
@@ -61,6 +62,9 @@ class OfficeAdmin(SafeModelAdmin):
                     "window_end",
                     "weekdays",
                     "booking_cutoff_days",
+                    "booking_cutoff_counts",
+                    "closed_at_year_end",
+                    "reminder_hour",
                     "weeks_open",
                     "meeting_provider",
                     "booking_limit",
@@ -75,6 +79,7 @@ class OfficeAdmin(SafeModelAdmin):
                     "requires_residence",
                     "requires_issued_account",
                     "requires_counsellor_confirmation",
+                    "accepts_registering",
                     "no_show_limit",
                     "no_show_window_days",
                     "restrictions_link",
@@ -101,6 +106,11 @@ class OfficeAdmin(SafeModelAdmin):
                 "<int:pk>/restrictions/",
                 self.admin_site.admin_view(self.restrictions_view),
                 name="bookings_office_restrictions",
+            ),
+            path(
+                "<int:pk>/start-immediate/",
+                self.admin_site.admin_view(self.start_immediate_view),
+                name="bookings_office_start_immediate",
             ),
             *super().get_urls(),
         ]
@@ -139,6 +149,10 @@ class OfficeAdmin(SafeModelAdmin):
                 "csv_query": request.GET.urlencode(),
             },
         )
+
+    def start_immediate_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Start an immediate consultation with one of the office's people (admin.immediate)."""
+        return start_immediate_view(self, request, pk)
 
     def restrictions_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         office = get_object_or_404(self.get_queryset(request), pk=pk)

@@ -24,10 +24,10 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path
 from django.db.models import Model, Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import StaffAccess, User
 
 from ..models import Office
 from ..selectors.staff import Walls, people_of, walls_of
@@ -47,6 +47,9 @@ class Wall:
     people: bool = False
     own_path: str = ""
     team_perm: str = "bookings.manage_team"
+    # The person a row is about ("self" for a user, a foreign key's name otherwise): a
+    # staff member's lists and exports of such rows are recorded, person by person.
+    person: str = ""
 
 
 WALLS: dict[str, Wall] = {
@@ -55,18 +58,18 @@ WALLS: dict[str, Wall] = {
     "bookings.slottemplate": Wall("office", own_path="counsellor__user"),
     "bookings.slot": Wall("office"),
     "bookings.officeclosure": Wall("office"),
-    "bookings.booking": Wall("slot__office"),
-    "bookings.issuedaccount": Wall("office"),
+    "bookings.booking": Wall("slot__office", person="user"),
+    "bookings.issuedaccount": Wall("office", person="user"),
     "bookings.staffmembership": Wall("office"),
-    "bookings.suspension": Wall("office"),
-    "bookings.continuingsupport": Wall("office"),
+    "bookings.suspension": Wall("office", person="user"),
+    "bookings.continuingsupport": Wall("office", person="user"),
     "terms.termsdocument": Wall("offices"),
     "terms.termsversion": Wall("document__offices"),
-    "terms.consent": Wall("version__document__offices"),
-    "accounts.user": Wall("pk", people=True),
-    "accounts.profile": Wall("user", people=True),
+    "terms.consent": Wall("version__document__offices", person="user"),
+    "accounts.user": Wall("pk", people=True, person="self"),
+    "accounts.profile": Wall("user", people=True, person="user"),
     # A mailbox message names the office it comes from in its parameters.
-    "accounts.message": Wall("params__office_id"),
+    "accounts.message": Wall("params__office_id", person="user"),
 }
 
 # Actions whose rows need a permission of the office beyond the model's own.
@@ -76,9 +79,27 @@ ACTION_PERMS: dict[str, str] = {
     "bookings.booking.suspend_person": "bookings.suspend_person",
     "bookings.suspension.lift": "bookings.suspend_person",
     "bookings.issuedaccount.reissue": "bookings.issue_account",
+    "terms.termsdocument.draft_new_version": "terms.add_termsversion",
     "terms.termsversion.publish": "bookings.publish_terms",
     "terms.consent.export_csv": "bookings.export_consents",
 }
+
+
+def record_views(
+    request: HttpRequest, wall: Wall, rows: list[Model], *, what: str, note: str = ""
+) -> None:
+    """One staff-access record per row shown or exported: who, whose, what, when."""
+    accesses = [
+        StaffAccess(
+            staff=request.user,
+            subject_id=row.pk if wall.person == "self" else getattr(row, f"{wall.person}_id"),
+            what=what,
+            object_id=str(row.pk),
+            note=note,
+        )
+        for row in rows
+    ]
+    StaffAccess.objects.bulk_create(accesses)
 
 
 def wall_for(model: type[Model]) -> Wall | None:
@@ -253,6 +274,24 @@ class OfficeWallMixin:
             walled.append(item)
         return walled
 
+    # Staff views ---------------------------------------------------------------------------
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        """A list (or a search) of people's records is a view of each person shown."""
+        response = super().changelist_view(request, extra_context)  # type: ignore[misc]
+        wall = wall_for(self.model)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if wall is not None and wall.person and changelist is not None:
+            query = request.GET.get("q", "")
+            record_views(
+                request,
+                wall,
+                list(changelist.result_list),
+                what=f"list:{self.model._meta.model_name}",
+                note=f"search: {query}"[:200] if query else "",
+            )
+        return response
+
     # Actions -----------------------------------------------------------------------------
 
     def get_action(self, action: Any, *args: Any, **kwargs: Any) -> Any:
@@ -281,7 +320,23 @@ class OfficeWallMixin:
                     messages.ERROR,
                 )
                 return None
-            return func(modeladmin, request, narrowed)
+            response = func(modeladmin, request, narrowed)
+            wall = wall_for(model)
+            if (
+                wall is not None
+                and wall.person
+                and isinstance(response, HttpResponse)
+                and response.get("Content-Type", "").startswith("text/csv")
+            ):
+                rows = list(narrowed)
+                record_views(
+                    request,
+                    wall,
+                    rows,
+                    what=f"export:{model._meta.model_name}",
+                    note=f"{len(rows)} rows",
+                )
+            return response
 
         walled.short_description = getattr(func, "short_description", name)  # type: ignore[attr-defined]
         if hasattr(func, "allowed_permissions"):

@@ -5,9 +5,13 @@ so running `seed_demo` twice leaves the database as the first run left it.
 """
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -26,7 +30,16 @@ from ..models import (
     SlotTemplate,
     StaffMembership,
 )
-from .data import DEMO_CITIZENS, DEMO_PASSWORD, OFFICES, TERMS, TEXTS, TWO_OFFICES_EMAIL, jst
+from .data import (
+    DEMO_CITIZENS,
+    DEMO_PASSWORD,
+    DEMO_TOTP_SECRET,
+    OFFICES,
+    TERMS,
+    TEXTS,
+    TWO_OFFICES_EMAIL,
+    jst,
+)
 
 
 def _demo_text(name: str) -> str:
@@ -127,6 +140,19 @@ class DemoSignIn:
     role: str
     email: str
     password: str
+    totp: bool = False  # signs in with a code from DEMO_TOTP_SECRET after the password
+
+
+def totp_code(secret: str = DEMO_TOTP_SECRET) -> str:
+    """The code an authenticator app shows now for `secret` (allauth's own TOTP)."""
+    return format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD))
+
+
+def _ensure_totp(user) -> None:
+    """Staff sign in with a second factor: the demo staff's is a TOTP with the documented
+    development secret, stored the way allauth stores one that a person activates."""
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, DEMO_TOTP_SECRET)
 
 
 def _ensure_user(email: str, **extra: object) -> tuple[object, bool]:
@@ -152,7 +178,8 @@ def _ensure_membership(user: User, office: Office, role: str) -> None:
 def load_demo() -> list[DemoSignIn]:
     sign_ins = []
     admin, _ = _ensure_user("admin@example.jp", is_superuser=True)
-    sign_ins.append(DemoSignIn("staff (superuser)", admin.email, DEMO_PASSWORD))
+    _ensure_totp(admin)
+    sign_ins.append(DemoSignIn("staff (superuser)", admin.email, DEMO_PASSWORD, totp=True))
 
     for facts in OFFICES:
         data = dict(facts)
@@ -164,6 +191,7 @@ def load_demo() -> list[DemoSignIn]:
         _ensure_terms(office)
         email = f"counsellor.{slug}@example.jp"
         user, _ = _ensure_user(email, is_staff=True)
+        _ensure_totp(user)
         _ensure_membership(user, office, StaffMembership.Role.COUNSELLOR)
         counsellor, created = Counsellor.objects.get_or_create(
             user=user, defaults={"office": office, "display_name": f"{office.name} 相談員"}
@@ -177,18 +205,26 @@ def load_demo() -> list[DemoSignIn]:
         _ensure_templates(office, counsellor)
         _ensure_closure(office)
         services.generate_slots(office=office, start=timezone.localdate(), weeks=office.weeks_open)
-        sign_ins.append(DemoSignIn(f"counsellor, {office.name_en}", email, DEMO_PASSWORD))
+        sign_ins.append(
+            DemoSignIn(f"counsellor, {office.name_en}", email, DEMO_PASSWORD, totp=True)
+        )
         manager_email = f"manager.{slug}@example.jp"
         manager, _ = _ensure_user(manager_email, is_staff=True)
+        _ensure_totp(manager)
         _ensure_membership(manager, office, StaffMembership.Role.MANAGER)
-        sign_ins.append(DemoSignIn(f"manager, {office.name_en}", manager_email, DEMO_PASSWORD))
+        sign_ins.append(
+            DemoSignIn(f"manager, {office.name_en}", manager_email, DEMO_PASSWORD, totp=True)
+        )
 
     # One staff member works for two offices: a counsellor at Itami, a manager at Tomakomai.
     both, _ = _ensure_user(TWO_OFFICES_EMAIL, is_staff=True)
+    _ensure_totp(both)
     _ensure_membership(both, Office.objects.get(slug="itami"), StaffMembership.Role.COUNSELLOR)
     _ensure_membership(both, Office.objects.get(slug="tomakomai"), StaffMembership.Role.MANAGER)
     sign_ins.append(
-        DemoSignIn("counsellor at Itami and manager at Tomakomai", both.email, DEMO_PASSWORD)
+        DemoSignIn(
+            "counsellor at Itami and manager at Tomakomai", both.email, DEMO_PASSWORD, totp=True
+        )
     )
 
     for email, slug, role, profile_fields, consultation_id in DEMO_CITIZENS:

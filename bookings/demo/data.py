@@ -9,6 +9,9 @@ from ..models import Office
 
 # Demo passwords are for a developer's machine only; they are printed by `make run`.
 DEMO_PASSWORD = "demo-pass-2026"
+# Every demo staff account's second factor: a TOTP with this one secret (base32, as an
+# authenticator app takes it). Development only, printed by `seed_demo` with DEBUG.
+DEMO_TOTP_SECRET = "DEMOSTAFFSECONDFACTORFORDEVONLY7"
 
 OFFICES = [
     {
@@ -56,6 +59,7 @@ OFFICES = [
         "window_start": dt.time(10, 0),
         "window_end": dt.time(16, 0),
         "weekdays": [0, 1, 2, 3, 4],
+        "booking_cutoff_counts": Office.CutoffDays.BUSINESS,
         "meeting_provider": Office.MeetingProvider.FIXED,
         "requires_job_seeker_number": True,
         "requires_counsellor_confirmation": True,
@@ -82,6 +86,8 @@ OFFICES = [
         "weekdays": [0, 1, 2, 3, 4],
         "meeting_provider": Office.MeetingProvider.ZOOM,
         "requires_job_seeker_number": True,
+        # K2(2) 求職登録をされる方: a person about to register applies saying so.
+        "accepts_registering": True,
         "requires_residence": True,
         "no_show_limit": 2,
     },
@@ -149,6 +155,8 @@ DEMO_CITIZENS = [
             "municipality_code": "01213",
             "municipality_name": "北海道苫小牧市",
             "job_seeker_number": "01234-5678901",
+            # Registered phone: a counsellor can start an immediate consultation (K6の2).
+            "phone": "090-1234-5678",
         },
         None,
     ),

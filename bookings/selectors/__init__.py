@@ -2,22 +2,36 @@
 
 from .access_codes import AccessCode, access_code_for, staff_access_code
 from .consent import missing_consents
-from .eligibility import Refusal, booking_counts, refusals
+from .eligibility import (
+    Application,
+    Refusal,
+    booking_counts,
+    may_apply_as_registering,
+    refusals,
+)
+from .immediate import immediate_candidates
 from .my_page import agreed_terms_by_office, bookings_of, my_page_lists
-from .requests import answer_by, overdue_requests
+from .requests import WaitingRequest, answer_by, is_overdue, overdue_requests, waiting_requests
 from .restrictions import counted_no_show, restricted_users
 from .slots import free_slots, open_weeks, parse_week, slots_by_day, week_of_free_slots
+from .support import assignment_refusal, support_of
 
 __all__ = [
     "AccessCode",
+    "Application",
     "Refusal",
+    "WaitingRequest",
     "access_code_for",
     "agreed_terms_by_office",
     "answer_by",
+    "assignment_refusal",
     "booking_counts",
     "bookings_of",
     "counted_no_show",
     "free_slots",
+    "immediate_candidates",
+    "is_overdue",
+    "may_apply_as_registering",
     "missing_consents",
     "my_page_lists",
     "open_weeks",
@@ -27,5 +41,7 @@ __all__ = [
     "restricted_users",
     "slots_by_day",
     "staff_access_code",
+    "support_of",
+    "waiting_requests",
     "week_of_free_slots",
 ]

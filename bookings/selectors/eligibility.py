@@ -1,6 +1,8 @@
 """Who may book at an office, and for each refusal: which rule, why, and what to do.
 
-One small function per rule; `refusals` asks each in turn."""
+One small function per rule; `refusals` asks each in turn. Given the slot and what the
+application says, the rules of one application are asked too (the person's counsellor,
+"I will register")."""
 
 import datetime as dt
 from collections.abc import Callable
@@ -14,8 +16,9 @@ from django.utils.translation import gettext as _
 from accounts.models import Profile, User
 from accounts.selectors import profile_for
 
-from ..models import Booking, IssuedAccount, Office
+from ..models import Booking, IssuedAccount, Office, Slot
 from .restrictions import counted_no_show, is_restricted
+from .support import support_of
 from .suspensions import is_suspended_at
 
 
@@ -28,13 +31,24 @@ class Refusal:
 
 
 @dataclass(frozen=True)
+class Application:
+    """What an application says, for the rules that read it."""
+
+    job_seeker_number: str = ""
+    registering: bool = False  # "I have not registered yet and will register" (K2(2))
+
+
+@dataclass(frozen=True)
 class Asking:
-    """What every rule may look at: one person at one office, now."""
+    """What every rule may look at: one person at one office, now (and, when they apply,
+    the slot and what the application says)."""
 
     user: User
     office: Office
     profile: Profile
     now: dt.datetime
+    slot: Slot | None = None
+    application: Application | None = None
 
     @property
     def call(self) -> str:
@@ -85,9 +99,22 @@ def profile_rule(asking: Asking) -> Refusal | None:
     )
 
 
+def may_apply_as_registering(office: Office, profile: Profile) -> bool:
+    """The office needs a job-seeker number, the person has none yet, and the office
+    accepts people about to register (K2(2) 求職登録をされる方): they may apply saying so,
+    and the application is a request a counsellor confirms."""
+    return (
+        office.requires_job_seeker_number
+        and office.accepts_registering
+        and not profile.job_seeker_number
+    )
+
+
 def job_seeker_number_rule(asking: Asking) -> Refusal | None:
     if not asking.office.requires_job_seeker_number or asking.profile.job_seeker_number:
         return None
+    if asking.office.accepts_registering:
+        return None  # the application gives a number or says "I will register"
     return Refusal(
         "job_seeker_number",
         _("This office needs your job-seeker number (求職番号)."),
@@ -98,6 +125,50 @@ def job_seeker_number_rule(asking: Asking) -> Refusal | None:
         + " "
         + asking.call,
         asking.profile_url,
+    )
+
+
+def registering_rule(asking: Asking) -> Refusal | None:
+    """An application says "I will register" only where the office accepts it, and where it
+    does, an application without a number says so."""
+    application, office = asking.application, asking.office
+    if application is None:
+        return None
+    if application.registering and not office.accepts_registering:
+        return Refusal(
+            "registering",
+            _("This office takes applications only from registered job seekers."),
+            asking.call,
+        )
+    if (
+        may_apply_as_registering(office, asking.profile)
+        and not application.job_seeker_number
+        and not application.registering
+    ):
+        return Refusal(
+            "job_seeker_number",
+            _(
+                "Enter your job-seeker number (求職番号), or say that you have not registered "
+                "yet and will register as a job seeker."
+            ),
+            asking.call,
+        )
+    return None
+
+
+def own_counsellor_rule(asking: Asking) -> Refusal | None:
+    """A person in continuing support (I2(3)) books their own counsellor's slots."""
+    if asking.slot is None:
+        return None
+    support = support_of(asking.user, asking.office)
+    if support is None or asking.slot.counsellor_id == support.counsellor_id:
+        return None
+    return Refusal(
+        "own_counsellor",
+        _("This office books you with your counsellor, %(name)s: please choose one of their times.")
+        % {"name": support.counsellor.display_name},
+        _("See your counsellor's free times on the office's page."),
+        asking.office.get_absolute_url(),
     )
 
 
@@ -136,7 +207,7 @@ def environment_rule(asking: Asking) -> Refusal | None:
     )
 
 
-def _no_show_refusal(asking: Asking) -> Refusal:
+def _no_show_refusal(asking: Asking, no_shows: int) -> Refusal:
     office = asking.office
     return Refusal(
         "no_show",
@@ -144,7 +215,7 @@ def _no_show_refusal(asking: Asking) -> Refusal:
             "Online booking at this office is restricted: %(count)s bookings were "
             "cancelled as no-shows in the last %(days)s days."
         )
-        % {"count": office.no_show_limit, "days": office.no_show_window_days},
+        % {"count": no_shows, "days": office.no_show_window_days},
         asking.call,
     )
 
@@ -164,7 +235,7 @@ def booking_history_rules(asking: Asking) -> list[Refusal]:
     no_shows, open_count = booking_counts(asking.user, asking.office, asking.now)
     found = []
     if is_restricted(no_shows, asking.office):
-        found.append(_no_show_refusal(asking))
+        found.append(_no_show_refusal(asking, no_shows))
     if open_count >= asking.office.booking_limit:
         found.append(_limit_refusal(asking))
     return found
@@ -176,12 +247,22 @@ RULES: list[Callable[[Asking], Refusal | None]] = [
     job_seeker_number_rule,
     residence_rule,
     environment_rule,
+    registering_rule,
+    own_counsellor_rule,
 ]
 
 
-def refusals(user: User, office: Office, *, now: dt.datetime | None = None) -> list[Refusal]:
-    """Every rule of the office the user does not meet now (empty: the user may book)."""
-    asking = Asking(user, office, profile_for(user), now or timezone.now())
+def refusals(
+    user: User,
+    office: Office,
+    *,
+    now: dt.datetime | None = None,
+    slot: Slot | None = None,
+    application: Application | None = None,
+) -> list[Refusal]:
+    """Every rule of the office the user does not meet now (empty: the user may book);
+    with `slot` and `application`, also the rules of applying for that slot so."""
+    asking = Asking(user, office, profile_for(user), now or timezone.now(), slot, application)
     if is_suspended_at(user, office):
         return [
             Refusal(

@@ -1,4 +1,5 @@
-"""Free slots of an office: by week, by day, within the weeks it keeps open."""
+"""Free slots of an office: by week, by day, within the weeks it keeps open (only one
+counsellor's, for a person in continuing support)."""
 
 import datetime as dt
 
@@ -10,17 +11,25 @@ from ..models import Booking, Office, Slot
 
 
 def free_slots(
-    office: Office, start: dt.datetime, end: dt.datetime, now: dt.datetime
+    office: Office,
+    start: dt.datetime,
+    end: dt.datetime,
+    now: dt.datetime,
+    *,
+    counsellor_id: int | None = None,
 ) -> QuerySet[Slot]:
-    """Open slots between start and end that have a free seat and are still bookable."""
+    """Open slots between start and end that have a free seat and are still bookable
+    (only that counsellor's when `counsellor_id` is given)."""
+    slots = Slot.objects.filter(
+        office=office,
+        cancelled_at__isnull=True,
+        starts_at__gte=max(start, calendar.first_bookable_moment(office, now)),
+        starts_at__lt=end,
+    )
+    if counsellor_id is not None:
+        slots = slots.filter(counsellor_id=counsellor_id)
     return (
-        Slot.objects.filter(
-            office=office,
-            cancelled_at__isnull=True,
-            starts_at__gte=max(start, calendar.first_bookable_moment(office, now)),
-            starts_at__lt=end,
-        )
-        .annotate(taken=Count("bookings", filter=Q(bookings__status__in=Booking.ACTIVE)))
+        slots.annotate(taken=Count("bookings", filter=Q(bookings__status__in=Booking.ACTIVE)))
         .filter(taken__lt=F("capacity"))
         .annotate(seats_left=F("capacity") - F("taken"))
         .order_by("starts_at", "counsellor_id")
@@ -67,7 +76,11 @@ def _start_of(day: dt.date) -> dt.datetime:
 
 
 def week_of_free_slots(
-    office: Office, requested: dt.date | None, now: dt.datetime
+    office: Office,
+    requested: dt.date | None,
+    now: dt.datetime,
+    *,
+    counsellor_id: int | None = None,
 ) -> tuple[dt.date, list[Slot]]:
     """The week to show and its free slots: the requested week kept within the open weeks,
     or by default the first week that has a free slot (so the page never opens on an
@@ -77,13 +90,18 @@ def week_of_free_slots(
 
     def week(monday: dt.date) -> list[Slot]:
         start = _start_of(monday)
-        return list(free_slots(office, start, start + dt.timedelta(weeks=1), now))
+        end = start + dt.timedelta(weeks=1)
+        return list(free_slots(office, start, end, now, counsellor_id=counsellor_id))
 
     slots = week(monday)
     if not slots and requested is None:
         later = _start_of(monday)
         first_free = free_slots(
-            office, later, later + dt.timedelta(weeks=office.weeks_open + 1), now
+            office,
+            later,
+            later + dt.timedelta(weeks=office.weeks_open + 1),
+            now,
+            counsellor_id=counsellor_id,
         ).first()
         if first_free is not None:
             monday = min(monday_of(timezone.localtime(first_free.starts_at)), last_monday)

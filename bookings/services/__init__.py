@@ -2,6 +2,7 @@
 one transaction each; the Celery tasks are defined beside the service they wrap."""
 
 from ..errors import BookingError
+from .alerts import alert_overdue_requests
 from .attendance import record, sweep_no_shows, undo_no_show
 from .bookings import (
     book_follow_up,
@@ -16,17 +17,21 @@ from .bookings import (
 from .consent import record_booking_consent, record_office_consent
 from .counsellors import set_fixed_passcode
 from .events import log_event
+from .expiry import expire_requests
 from .immediate import start_immediate_consultation
 from .issuance import Letter, issue_account, reissue_account
 from .reminders import send_reminders
 from .restrictions import cancel_bookings_of_suspended, lift_restriction
 from .rooms import delete_room_at_provider, invalidate_rooms, issue_room, sweep_rooms
 from .slots import generate_open_slots, generate_slots
+from .support import assign_counsellor, end_support
 from .suspensions import lift_suspension, suspend_person
 
 __all__ = [
     "BookingError",
     "Letter",
+    "alert_overdue_requests",
+    "assign_counsellor",
     "book_follow_up",
     "cancel_booking",
     "cancel_bookings_of_suspended",
@@ -35,6 +40,8 @@ __all__ = [
     "create_booking",
     "decline_booking",
     "delete_room_at_provider",
+    "end_support",
+    "expire_requests",
     "generate_open_slots",
     "generate_slots",
     "invalidate_rooms",

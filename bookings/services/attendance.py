@@ -5,19 +5,20 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Message, User
 from accounts.services import post_message
+from portal.jobs import enqueue_on_commit
 
 from .. import caches
 from ..errors import BookingError
 from ..models import Booking, BookingEvent
 from .bookings import booking_message_params
 from .events import log_event
-from .rooms import invalidate_rooms
+from .rooms import invalidate_rooms, issue_room_task
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +115,9 @@ def _tell_no_show(booking: Booking) -> None:
 
 @transaction.atomic
 def undo_no_show(*, booking: Booking, actor: User | None, reason: str) -> Booking:
-    """The counsellor corrects a no-show (the person had phoned), with a reason."""
+    """The counsellor corrects a no-show (the person had phoned), with a reason. The sweep
+    invalidated the booking's room: the room job makes a new one, whose access code
+    reaches the person's mailbox and booking page (while the consultation lasts)."""
     if not reason.strip():
         raise BookingError(_("Give a reason for undoing the no-show."), "reason")
     booking = Booking.objects.select_for_update().get(pk=booking.pk)
@@ -124,8 +127,24 @@ def undo_no_show(*, booking: Booking, actor: User | None, reason: str) -> Bookin
     booking.no_show_at = None
     booking.cancelled_at = None
     booking.contacted_at = booking.contacted_at or timezone.now()
-    booking.save(update_fields=["status", "no_show_at", "cancelled_at", "contacted_at"])
+    booking.awaiting_room = True
+    try:
+        with transaction.atomic():
+            booking.save(
+                update_fields=[
+                    "status",
+                    "no_show_at",
+                    "cancelled_at",
+                    "contacted_at",
+                    "awaiting_room",
+                ]
+            )
+    except IntegrityError:  # the freed seat was taken meanwhile
+        raise BookingError(
+            _("The seat has been taken meanwhile: book the person another slot."), "taken"
+        ) from None
     log_event(booking=booking, action=BookingEvent.Action.NO_SHOW_UNDONE, actor=actor, note=reason)
+    enqueue_on_commit(issue_room_task, booking.pk)
     return booking
 
 

@@ -51,7 +51,7 @@ def check_slot_is_bookable(*, slot: Slot, office: Office, now: dt.datetime | Non
         raise BookingError(_("This slot has been cancelled. Please choose another."), "cancelled")
     if now >= calendar.booking_deadline(office, slot.starts_at):
         raise BookingError(
-            _("Booking for this slot has closed (bookings close at the end of the day before)."),
+            _("Booking for this slot has closed (bookings close before the day of the slot)."),
             "closed",
         )
 
@@ -80,6 +80,47 @@ def _insert_booking(*, slot: Slot, **fields: object) -> Booking:
         ) from None
 
 
+def lock_person(user_id: int) -> None:
+    """Lock the person's row: one person's bookings are made or moved one after the other,
+    at every office, so that the overlap check below sees what the other made.
+
+    Lock order, everywhere: the person, then a booking, then a slot."""
+    User.objects.select_for_update().filter(pk=user_id).values_list("pk").first()
+
+
+def refuse_overlap(
+    *, user: User, slot: Slot, moving: Booking | None = None, by_staff: bool = False
+) -> None:
+    """A person cannot hold two active bookings that overlap in time, at one office or
+    several. Call with the person locked (`lock_person`)."""
+    others = Booking.objects.filter(
+        user=user,
+        status__in=Booking.ACTIVE,
+        slot__starts_at__lt=slot.ends_at,
+        slot__ends_at__gt=slot.starts_at,
+    )
+    if moving is not None:
+        others = others.exclude(pk=moving.pk)
+    other = others.select_related("slot__office").order_by("slot__starts_at").first()
+    if other is None:
+        return
+    names = {
+        "office": other.slot.office.display_name,
+        "when": dates.span(other.slot.starts_at, other.slot.ends_at),
+    }
+    if by_staff:
+        message = _(
+            "This person already has a booking at that time: %(office)s, %(when)s. Choose "
+            "another time."
+        )
+    else:
+        message = _(
+            "You already have a booking at that time: %(office)s, %(when)s. Please choose "
+            "another time, or cancel that booking first."
+        )
+    raise BookingError(message % names, "overlap")
+
+
 @transaction.atomic
 def create_booking(
     *,
@@ -92,25 +133,30 @@ def create_booking(
     phone: PhoneNumber | str,
     interpreter_attending: bool = False,
     interpreter_note: str = "",
+    registering: bool = False,
     acknowledged_versions: set[int] | None = None,
     ip_address: str | None = None,
     user_agent: str = "",
     now: dt.datetime | None = None,
 ) -> Booking:
     """Apply for a slot. Confirmed at once, or a request for offices whose counsellor
-    decides. Refused with a BookingError (and nothing written) when any rule fails."""
+    decides and for a person about to register (`registering`, K2(2)). Refused with a
+    BookingError (and nothing written) when any rule fails."""
     now = now or timezone.now()
+    lock_person(user.pk)  # the person first, then the slot (see `lock_person`)
     # Lock the slot row: bookings of one slot are taken one after the other. The unique
     # constraints on (slot, seat) and (slot, user) remain the guard of last resort.
     slot = Slot.objects.select_for_update().filter(pk=slot_id).first()
     if slot is None:
         raise BookingError(_("This slot does not exist. Please choose another."), "missing")
     check_slot_is_bookable(slot=slot, office=office, now=now)
-    refused = eligibility.refusals(user, office, now=now)
+    application = eligibility.Application(job_seeker_number, registering)
+    refused = eligibility.refusals(user, office, now=now, slot=slot, application=application)
     if refused:
         raise BookingError(refused[0].reason, refused[0].code)
     if Booking.objects.filter(slot=slot, user=user, status__in=Booking.ACTIVE).exists():
         raise BookingError(_("You have already booked this slot."), "duplicate")
+    refuse_overlap(user=user, slot=slot)
     record_booking_consent(
         user=user,
         office=office,
@@ -128,10 +174,11 @@ def create_booking(
         phone=phone,
         interpreter_attending=interpreter_attending,
         interpreter_note=interpreter_note if interpreter_attending else "",
+        registering=registering,
         created_at=now,
     )
     log_event(booking=booking, action=BookingEvent.Action.REQUESTED, actor=user)
-    if office.requires_counsellor_confirmation:
+    if office.requires_counsellor_confirmation or registering:
         _tell_request_received(booking)
     else:
         booking = confirm_booking(booking=booking, actor=None, now=now)
@@ -151,7 +198,13 @@ def _tell_request_received(booking: Booking) -> None:
 def confirm_booking(
     *, booking: Booking, actor: User | None = None, now: dt.datetime | None = None
 ) -> Booking:
-    """The one place where a booking becomes confirmed (the room job hooks in here)."""
+    """The one place where a booking becomes confirmed (the room job hooks in here).
+
+    A request is answered before its slot: once the slot has started it can no longer be
+    confirmed (it would only become a no-show). Staff's own bookings are confirmed as
+    they are made, also after the start: an immediate consultation (started now) and a
+    follow-up booked during a consultation (both have `booked_by`)."""
+    now = now or timezone.now()
     booking = (
         Booking.objects.select_for_update(of=("self",))
         .select_related("slot__office", "user")
@@ -161,8 +214,17 @@ def confirm_booking(
         return booking
     if booking.status != Booking.Status.REQUESTED:
         raise BookingError(_("Only a requested booking can be confirmed."), "state")
+    made_by_staff = booking.is_immediate or booking.booked_by_id is not None
+    if now >= booking.slot.starts_at and not made_by_staff:
+        raise BookingError(
+            _(
+                "This request can no longer be confirmed: its consultation time has already "
+                "started. Phone the person if needed."
+            ),
+            "started",
+        )
     booking.status = Booking.Status.CONFIRMED
-    booking.confirmed_at = now or timezone.now()
+    booking.confirmed_at = now
     booking.awaiting_room = True
     booking.save(update_fields=["status", "confirmed_at", "awaiting_room"])
     log_event(booking=booking, action=BookingEvent.Action.CONFIRMED, actor=actor)
@@ -250,6 +312,7 @@ def cancel_booking(
 def book_follow_up(*, counsellor_user: User, user: User, slot_id: int, note: str = "") -> Booking:
     """A second or later booking made by the counsellor during a consultation (K6(2)(4)):
     confirmed at once. The person's profile gives the details; their consent is on record."""
+    lock_person(user.pk)  # the person first, then the slot (see `lock_person`)
     slot = Slot.objects.select_for_update().select_related("office").filter(pk=slot_id).first()
     if slot is None:
         raise BookingError(_("This slot does not exist. Please choose another."), "missing")
@@ -262,6 +325,7 @@ def book_follow_up(*, counsellor_user: User, user: User, slot_id: int, note: str
     profile = profile_for(user)
     if not profile.phone:
         raise BookingError(_("This person's profile has no registered phone."), "profile")
+    refuse_overlap(user=user, slot=slot, by_staff=True)
     booking = _insert_booking(
         slot=slot,
         user=user,
@@ -287,6 +351,7 @@ def move_booking(
 ) -> Booking:
     """Move an open booking to another slot of the same office (staff, at the person's
     request): the old room stops working, a new one is issued, the person is told."""
+    lock_person(booking.user_id)  # the person first, then the booking and the slot
     booking = Booking.objects.select_for_update().select_related("slot__office").get(pk=booking.pk)
     if booking.status not in Booking.ACTIVE:
         raise BookingError(_("This booking is no longer open."), "state")
@@ -297,6 +362,8 @@ def move_booking(
         raise BookingError(_("This slot does not belong to this office."), "other_office")
     if slot.cancelled_at is not None or slot.starts_at <= timezone.now():
         raise BookingError(_("Choose a slot in the future that is not cancelled."), "closed")
+    by_staff = actor is None or actor.pk != booking.user_id
+    refuse_overlap(user=booking.user, slot=slot, moving=booking, by_staff=by_staff)
     caches.slot_weeks.changed(slot.office_id)
     old_starts_at, old_ends_at = booking.slot.starts_at, booking.slot.ends_at
     booking.slot = slot

@@ -17,7 +17,7 @@ from ..errors import BookingError
 from ..models import Booking, BookingEvent, Counsellor, Slot
 from ..selectors.restrictions import counted_no_show
 from ..selectors.suspensions import is_suspended_at
-from .bookings import confirm_booking
+from .bookings import confirm_booking, lock_person, refuse_overlap
 from .events import log_event
 
 
@@ -81,6 +81,10 @@ def start_immediate_consultation(
             % {"when": timezone.localtime(locked).strftime("%Y-%m-%d %H:%M")},
             "phone_changed",
         )
+    # The person cannot be in two consultations at once, at this office or another.
+    lock_person(user.pk)
+    length = dt.timedelta(minutes=office.slot_minutes)
+    refuse_overlap(user=user, slot=Slot(starts_at=now, ends_at=now + length), by_staff=True)
     overlapping = Slot.objects.select_for_update().filter(
         counsellor=counsellor,
         cancelled_at__isnull=True,

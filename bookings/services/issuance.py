@@ -30,6 +30,7 @@ class Letter:
     consultation_id: str
     issued_at: object
     reissued: bool = False
+    user_id: int | None = None
 
 
 def _new_login_id(office: Office) -> str:
@@ -71,7 +72,9 @@ def issue_account(*, office: Office, actor: User | None, email: str = "") -> Let
         office=office, user=user, consultation_id=_new_consultation_id()
     )
     AccountEvent.objects.create(user=user, actor=actor, action="issued", note=office.name)
-    return Letter(office, login_id, password, issued.consultation_id, issued.issued_at)
+    return Letter(
+        office, login_id, password, issued.consultation_id, issued.issued_at, user_id=user.pk
+    )
 
 
 @transaction.atomic
@@ -92,5 +95,11 @@ def reissue_account(*, issued: IssuedAccount, actor: User | None) -> Letter:
         user=user, actor=actor, action="reissued", note=f"{old_id} → {user.login_id}"
     )
     return Letter(
-        issued.office, user.login_id, password, issued.consultation_id, timezone.now(), True
+        issued.office,
+        user.login_id,
+        password,
+        issued.consultation_id,
+        timezone.now(),
+        True,
+        user_id=user.pk,
     )

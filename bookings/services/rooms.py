@@ -18,8 +18,8 @@ from phonenumber_field.phonenumber import PhoneNumber
 from accounts.models import Message, User
 from accounts.services import post_new_messages
 from portal import crypto
-from portal.jobs import enqueue_on_commit
 from portal.internals import PreparedQuery
+from portal.jobs import enqueue_on_commit
 
 from ..meetings import MeetingRequest, ProviderError, local_providers, provider_for
 from ..models import Booking, Counsellor, Room

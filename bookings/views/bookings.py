@@ -1,11 +1,17 @@
-"""A person's bookings: applying, the booking's page, joining, its calendar file,
-cancelling."""
+"""A person's bookings: applying, the booking's page, joining (after the consultation ID
+where the office issues accounts), its calendar file, cancelling."""
 
+from http import HTTPStatus
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -15,6 +21,8 @@ from .. import ics, selectors, services
 from ..errors import BookingError
 from ..forms import BookingForm
 from ..models import Booking, Office, Slot
+from ..selectors.suspensions import is_suspended_at
+from ..services import consultation_ids
 from .terms import client_ip, require_current_consent
 
 
@@ -30,14 +38,20 @@ def book(request: HttpRequest, slug: str, slot_id: int) -> HttpResponse:
         messages.error(request, error.message)
         return redirect(office)
     profile = profile_for(request.user)
-    refusals = selectors.refusals(request.user, office)
+    refusals = selectors.refusals(request.user, office, slot=slot)
     if refusals:
         for refusal in refusals:
             messages.error(request, refusal.reason)
         return redirect(office)
     terms_to_accept = [need.version for need in selectors.missing_consents(request.user, office)]
+    offer_registering = selectors.may_apply_as_registering(office, profile)
     if request.method == "POST":
-        form = BookingForm(request.POST, office=office, terms_to_accept=terms_to_accept)
+        form = BookingForm(
+            request.POST,
+            office=office,
+            terms_to_accept=terms_to_accept,
+            offer_registering=offer_registering,
+        )
         if form.is_valid():
             try:
                 booking = services.create_booking(
@@ -50,6 +64,7 @@ def book(request: HttpRequest, slug: str, slot_id: int) -> HttpResponse:
                     phone=profile.phone,
                     interpreter_attending=form.cleaned_data["interpreter_attending"],
                     interpreter_note=form.cleaned_data["interpreter_note"],
+                    registering=form.cleaned_data.get("registering", False),
                     acknowledged_versions=form.acknowledged_versions,
                     ip_address=client_ip(request),
                     user_agent=request.META.get("HTTP_USER_AGENT", ""),
@@ -72,6 +87,7 @@ def book(request: HttpRequest, slug: str, slot_id: int) -> HttpResponse:
         form = BookingForm(
             office=office,
             terms_to_accept=terms_to_accept,
+            offer_registering=offer_registering,
             initial={
                 "full_name": profile.full_name,
                 "full_name_kana": profile.full_name_kana,
@@ -85,31 +101,152 @@ def book(request: HttpRequest, slug: str, slot_id: int) -> HttpResponse:
     )
 
 
+def _code_state(booking: Booking, code: object, request: HttpRequest) -> str:
+    """What the booking page says in place of the access code: "shown", "consent" (agree
+    to revised terms first), "preparing" (confirmed and open, its room not made yet: the
+    part polls until it is), "ended", "suspended" or "closed" (not confirmed)."""
+    if isinstance(code, selectors.AccessCode):
+        return "shown"
+    if code == "consent":
+        return "consent"
+    if booking.status != Booking.Status.CONFIRMED:
+        return "closed"
+    if booking.slot.ends_at <= timezone.now():
+        return "ended"
+    if is_suspended_at(request.user, booking.slot.office_id):
+        return "suspended"
+    return "preparing"
+
+
 @never_cache
 @login_required
 def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The booking's page. An htmx request gets only its access-code part, which polls
+    while the code is being prepared (without JavaScript, a reload shows it)."""
     booking = get_object_or_404(request.user.bookings.select_related("slot", "slot__office"), pk=pk)
+    code = selectors.access_code_for(booking=booking, user=request.user)
+    now = timezone.now()
     context = {
         "booking": booking,
-        "code": selectors.access_code_for(booking=booking, user=request.user),
+        "code": code,
+        "code_state": _code_state(booking, code, request),
+        # Offered only while `cancel_booking` accepts it: up to the start.
+        "can_cancel": booking.is_active and now < booking.slot.starts_at,
+        "has_ended": booking.slot.ends_at <= now,
+        "needs_consultation_id": consultation_ids.needs_consultation_id(booking),
     }
-    if booking.status == Booking.Status.REQUESTED:
-        context["answer_by"] = selectors.answer_by(booking)
-    response = render(request, "bookings/booking_detail.html", context)
+    if request.htmx:
+        response = render(request, "bookings/_access_code.html", context)
+    else:
+        if booking.status == Booking.Status.REQUESTED:
+            context["answer_by"] = selectors.answer_by(booking)
+        response = render(request, "bookings/booking_detail.html", context)
     response["Cache-Control"] = "no-store"
+    patch_vary_headers(response, ["HX-Request"])
     return response
 
 
+# Bookings whose consultation ID this session has checked: {booking id: issued account id}.
+CHECKED_IN_SESSION = "consultation_ids_checked"
+
+
+def _consultation_id_checked(request: HttpRequest, booking: Booking) -> bool:
+    checked = request.session.get(CHECKED_IN_SESSION) or {}
+    return consultation_ids.still_checked(
+        booking=booking, user=request.user, issued_account_id=checked.get(str(booking.pk))
+    )
+
+
+@never_cache
 @login_required
 def booking_join(request: HttpRequest, pk: int) -> HttpResponse:
-    """Record that the person joined, then open the meeting (its link is never cached)."""
+    """Record that the person joined, then open the meeting (its link is never cached).
+    Where the office issues accounts, the consultation ID is asked for first (T10(2))."""
     booking = get_object_or_404(request.user.bookings.select_related("slot__office"), pk=pk)
     code = selectors.access_code_for(booking=booking, user=request.user)
     if not isinstance(code, selectors.AccessCode) or not code.join_url:
         messages.error(request, _("The meeting cannot be joined now."))
         return redirect("booking_detail", pk=booking.pk)
+    if consultation_ids.needs_consultation_id(booking) and not _consultation_id_checked(
+        request, booking
+    ):
+        return redirect("booking_consultation_id", pk=booking.pk)
     services.record_join(booking=booking)
     response = HttpResponseRedirect(code.join_url)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class ConsultationIdForm(forms.Form):
+    consultation_id = forms.CharField(
+        label=gettext_lazy("Consultation ID (面接・相談ID)"),
+        max_length=40,
+        help_text=gettext_lazy(
+            "Small letters and full-width characters are accepted; spaces and hyphens may "
+            "be left out."
+        ),
+        error_messages={"required": gettext_lazy("Enter your consultation ID.")},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def booking_consultation_id(request: HttpRequest, pk: int) -> HttpResponse:
+    """Before joining at an office that issues accounts: the person enters the consultation
+    ID from the office's letter (T10(2)); a right one is remembered for the booking in this
+    session, and the booking's page offers the join link again.
+
+    Not a redirect to the meeting: the CSP's form-action ('self') also covers the
+    redirects that follow a form, and browsers refuse a form sent on to another site."""
+    booking = get_object_or_404(request.user.bookings.select_related("slot__office"), pk=pk)
+    if not consultation_ids.needs_consultation_id(booking) or _consultation_id_checked(
+        request, booking
+    ):
+        return redirect("booking_join", pk=booking.pk)
+    code = selectors.access_code_for(booking=booking, user=request.user)
+    if not isinstance(code, selectors.AccessCode) or not code.join_url:
+        messages.error(request, _("The meeting cannot be joined now."))
+        return redirect("booking_detail", pk=booking.pk)
+    office = booking.slot.office
+    form = ConsultationIdForm(request.POST if request.method == "POST" else None)
+    refusal = ""  # a refusal that a new try cannot change now: no form is shown
+    status = HTTPStatus.OK
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = consultation_ids.check_consultation_id(
+                booking=booking, user=request.user, entered=form.cleaned_data["consultation_id"]
+            )
+        except BookingError as error:
+            if error.code == "wrong":
+                form.add_error("consultation_id", error.message)
+            else:
+                refusal = error.message
+                if error.code == "locked":
+                    status = HTTPStatus.TOO_MANY_REQUESTS
+        else:
+            checked = dict(request.session.get(CHECKED_IN_SESSION) or {})
+            checked[str(booking.pk)] = account.pk
+            request.session[CHECKED_IN_SESSION] = checked
+            messages.success(
+                request,
+                _("Your consultation ID is confirmed. Press “%(join)s” to take part.")
+                % {"join": _("Join the consultation")},
+            )
+            return redirect("booking_detail", pk=booking.pk)
+    elif request.method == "GET" and consultation_ids.is_locked_out(
+        user=request.user, office=office
+    ):
+        refusal = consultation_ids.locked_out(office).message
+    response = render(
+        request,
+        "bookings/consultation_id.html",
+        {"booking": booking, "office": office, "form": form, "refusal": refusal},
+        status=status,
+    )
     response["Cache-Control"] = "no-store"
     return response
 

@@ -1,4 +1,5 @@
-"""The offices: the list, and an office's page with its rules and free slots."""
+"""The offices: the list, and an office's page with its rules and free slots (a person in
+continuing support sees their own counsellor's)."""
 
 import datetime as dt
 
@@ -10,9 +11,13 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from accounts.selectors import profile_for
+
 from .. import caches, selectors
 from ..models import Office
 from ..selectors import missing_consents
+from ..selectors.eligibility import may_apply_as_registering
+from ..selectors.support import OwnCounsellor, own_counsellor, with_own_counsellor
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -20,23 +25,30 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "bookings/home.html", {"offices": offices})
 
 
-def _slots_html(request: HttpRequest, office: Office, now: dt.datetime) -> str:
-    """The week of free slots, rendered once per office, week, language and change."""
+def _slots_html(
+    request: HttpRequest, office: Office, now: dt.datetime, counsellor: OwnCounsellor | None
+) -> str:
+    """The week of free slots, rendered once per office, week, language and change: the
+    office's, or one counsellor's (for the people assigned to them), never mixed up."""
     requested = selectors.parse_week(request.GET.get("week", ""))
     week = requested.isoformat() if requested else ""
     cacheable = office.booking_cutoff_days > 0  # otherwise it changes every minute
+    whose = f"counsellor-{counsellor.pk}" if counsellor is not None else "office"
     html = ticket = None
     if cacheable:
         html, ticket = caches.slot_weeks.get(
-            office.pk, get_language(), timezone.localdate(now).isoformat(), week
+            office.pk, get_language(), timezone.localdate(now).isoformat(), week, whose
         )
     if html is None:
-        monday, slots = selectors.week_of_free_slots(office, requested, now)
+        monday, slots = selectors.week_of_free_slots(
+            office, requested, now, counsellor_id=counsellor.pk if counsellor else None
+        )
         first_monday, last_monday = selectors.open_weeks(office, now)
         html = render_to_string(
             "bookings/_slots.html",
             {
                 "office": office,
+                "counsellor": counsellor,
                 "days": selectors.slots_by_day(slots),
                 "book_prefix": reverse("book", kwargs={"slug": office.slug, "slot_id": 0})[:-2],
                 "monday": monday,
@@ -52,13 +64,18 @@ def _slots_html(request: HttpRequest, office: Office, now: dt.datetime) -> str:
 
 
 def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    office = get_object_or_404(Office, slug=slug)
+    # The person's own counsellor there (continuing support) comes with the office.
+    office = get_object_or_404(with_own_counsellor(Office.objects.all(), request.user), slug=slug)
     now = timezone.now()
-    slots_html = _slots_html(request, office, now)
+    counsellor = own_counsellor(office)
+    slots_html = _slots_html(request, office, now, counsellor)
     if request.htmx:
         return HttpResponse(slots_html)
-    context = {"office": office, "slots_html": slots_html}
+    context = {"office": office, "slots_html": slots_html, "counsellor": counsellor}
     if request.user.is_authenticated:
         context["refusals"] = selectors.refusals(request.user, office, now=now)
         context["consent_needs"] = missing_consents(request.user, office)
+        context["may_apply_registering"] = may_apply_as_registering(
+            office, profile_for(request.user)
+        )
     return render(request, "bookings/office_detail.html", context)

@@ -1,6 +1,12 @@
 """Playwright driving Debian's Chromium (never a downloaded browser), and axe-core."""
 
+import time
+
+import time_machine
+from allauth.mfa import app_settings as mfa_settings
 from axe_playwright_python.sync_playwright import Axe
+
+from tests.support.staff import totp_code
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -24,3 +30,26 @@ def assert_accessible(page) -> None:
         options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]},
     )
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
+
+
+def enter_totp_code(page, secret: str) -> None:
+    """The second step of a staff sign-in (allauth's /accounts/2fa/authenticate/): the code
+    an authenticator app shows for `secret`. The server's clock restarts at the beginning
+    of the current 30-second step while the code is typed and checked, so the code cannot
+    expire between computing and checking it."""
+    page.wait_for_url("**/accounts/2fa/authenticate/")
+    period = mfa_settings.TOTP_PERIOD
+    with time_machine.travel(int(time.time()) // period * period, tick=True):
+        page.get_by_placeholder("コード").fill(totp_code(secret))
+        page.get_by_role("button", name="ログイン", exact=True).click()
+        page.wait_for_url(lambda url: "/accounts/2fa/authenticate/" not in url)
+
+
+def sign_in_staff(page, email: str, password: str, secret: str, next_url: str = "/admin/"):
+    """Sign a staff member in as they do: password, then the TOTP code; lands on next_url."""
+    page.goto(f"/accounts/login/?next={next_url}")
+    page.get_by_label("メールアドレス").fill(email)
+    page.get_by_label("パスワード:", exact=True).fill(password)
+    page.get_by_role("button", name="ログイン", exact=True).click()
+    enter_totp_code(page, secret)
+    page.wait_for_url(f"**{next_url}")
