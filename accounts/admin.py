@@ -1,11 +1,11 @@
-from django.contrib import admin, messages
+from allauth.usersessions.admin import UserSessionAdmin
+from allauth.usersessions.models import UserSession
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin_tools import ReadOnlyTabularInline, ask_reason
+from portal.admin_tools import ReadOnlyTabularInline
 
-from . import services
 from .models import AccountEvent, Message, Profile, SignIn, StaffAccess, User
 from .usage import RecordsStaffViews
 
@@ -26,15 +26,13 @@ class SignInInline(ReadOnlyTabularInline):
 class UserAdmin(RecordsStaffViews, BaseUserAdmin):
     staff_access_what = "user"
     ordering = ("email",)
-    list_display = ("email", "login_id", "is_staff", "is_active", "suspended_at", "date_joined")
-    list_filter = ("is_staff", "is_active", ("suspended_at", admin.EmptyFieldListFilter))
+    list_display = ("email", "login_id", "is_staff", "is_active", "date_joined")
+    list_filter = ("is_staff", "is_active")
     search_fields = ("email", "login_id")
     inlines = [AccountEventInline, SignInInline]
-    actions = ["suspend", "lift_suspension"]
-    readonly_fields = ("suspended_at", "suspension_reason", "login_id", "must_change_password")
+    readonly_fields = ("login_id", "must_change_password")
     fieldsets = (
         (None, {"fields": ("email", "password", "login_id", "must_change_password")}),
-        (_("Suspension"), {"fields": ("suspended_at", "suspension_reason")}),
         (
             _("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
@@ -43,26 +41,8 @@ class UserAdmin(RecordsStaffViews, BaseUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
-    def _for_each_with_reason(self, request, queryset, title, service):
-        def apply(reason: str) -> None:
-            for user in queryset:
-                service(user=user, actor=request.user, reason=reason)
-            self.message_user(request, _t("Done."), messages.SUCCESS)
-
-        return ask_reason(self, request, queryset, title=title, on_reason=apply)
-
     def subject_of(self, obj):
         return obj
-
-    @admin.action(description=_("Suspend at once (cancels their bookings)…"))
-    def suspend(self, request, queryset):
-        return self._for_each_with_reason(request, queryset, _t("Suspend"), services.suspend_user)
-
-    @admin.action(description=_("Lift the suspension…"))
-    def lift_suspension(self, request, queryset):
-        return self._for_each_with_reason(
-            request, queryset, _t("Lift the suspension"), services.lift_suspension
-        )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -101,3 +81,13 @@ class StaffAccessAdmin(ReadOnlyAdmin):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.is_superuser
+
+
+# allauth's session list searches a `username` our user model does not have (a search
+# answered 500): search by e-mail address and IP address instead.
+admin.site.unregister(UserSession)
+
+
+@admin.register(UserSession)
+class PortalUserSessionAdmin(UserSessionAdmin):
+    search_fields = ("user__email", "ip")

@@ -6,7 +6,9 @@ pending (K6の2(3)): the registered phone is how the office checks who it is tal
 
 from collections.abc import Callable
 
-PhoneChangeRule = Callable[[object], str | None]
+from .models import User
+
+PhoneChangeRule = Callable[[User], str | None]
 _phone_change_rules: list[PhoneChangeRule] = []
 
 
@@ -15,7 +17,7 @@ def register_phone_change_rule(rule: PhoneChangeRule) -> None:
         _phone_change_rules.append(rule)
 
 
-def phone_change_refusal(user) -> str | None:
+def phone_change_refusal(user: User) -> str | None:
     for rule in _phone_change_rules:
         reason = rule(user)
         if reason:

@@ -1,4 +1,4 @@
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -69,8 +69,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Unselect this instead of deleting accounts."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
-    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
-    suspension_reason = models.TextField(_("reason for suspension"), blank=True)
     language = models.CharField(
         _("language"),
         max_length=10,
@@ -86,7 +84,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     EMAIL_FIELD = "email"
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         verbose_name = _("user")
@@ -101,13 +99,21 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return self.email
 
-    @property
-    def is_suspended(self) -> bool:
-        return self.suspended_at is not None
-
 
 class AccountEvent(models.Model):
-    """The audit trail of an account: issued, reissued, suspended, lifted, password changed."""
+    """The audit trail of an account: issued, reissued, password changed, second factor
+    reset, counsellor assigned. (Suspensions are an office's measure: bookings keeps them.)"""
+
+    class Action(models.TextChoices):
+        ISSUED = "issued", _("Account issued")
+        REISSUED = "reissued", _("Account reissued")
+        INITIAL_PASSWORD_CHANGED = "initial_password_changed", _("Initial password changed")
+        MFA_RESET = "mfa_reset", _("Second factor reset")
+        COUNSELLOR_ASSIGNED = "counsellor_assigned", _("Counsellor assigned")
+        COUNSELLOR_UNASSIGNED = "counsellor_unassigned", _("Counsellor assignment ended")
+        # Earlier, account-wide suspensions (kept so that old rows read).
+        SUSPENDED = "suspended", _("Suspended")
+        SUSPENSION_LIFTED = "suspension_lifted", _("Suspension lifted")
 
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="account_events", verbose_name=_("user")
@@ -120,7 +126,7 @@ class AccountEvent(models.Model):
         related_name="+",
         verbose_name=_("by"),
     )
-    action = models.CharField(_("action"), max_length=40)
+    action = models.CharField(_("action"), max_length=40, choices=Action.choices)
     note = models.TextField(_("note"), blank=True)
     at = models.DateTimeField(_("at"), default=timezone.now)
 

@@ -1,6 +1,18 @@
 """Reads of a person's account."""
 
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+
 from .models import Profile, User
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """The signed-in person of a request behind `login_required` (or the staff admin):
+    `request.user` narrowed from `User | AnonymousUser`; nobody signed in is refused."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
 
 
 def profile_for(user: User) -> Profile:

@@ -13,7 +13,6 @@ from django.utils import timezone
 from .context_processors import unread_cache_key
 from .messages import render_notice, supported_language
 from .models import AccountEvent, Message, Profile, SignIn, User
-from .signals import user_suspended
 
 logger = logging.getLogger(__name__)
 
@@ -162,28 +161,9 @@ def password_changed(*, user: User) -> None:
     if user.must_change_password:
         User.objects.filter(pk=user.pk).update(must_change_password=False)
         user.must_change_password = False
-        AccountEvent.objects.create(user=user, actor=user, action="initial_password_changed")
-
-
-@transaction.atomic
-def suspend_user(*, user: User, actor, reason: str) -> User:
-    """Suspend at once (T9, I8(2), K12(1)); bookings cancels the open bookings."""
-    if not reason.strip():
-        raise ValueError("a reason is required")
-    user = User.objects.select_for_update().get(pk=user.pk)
-    if user.suspended_at is None:
-        user.suspended_at = timezone.now()
-        user.suspension_reason = reason
-        user.save(update_fields=["suspended_at", "suspension_reason"])
-        AccountEvent.objects.create(user=user, actor=actor, action="suspended", note=reason)
-        post_message(
-            user=user,
-            kind=Message.Kind.SUSPENDED,
-            params={"reason": reason, "suspended_at": user.suspended_at},
-            key=f"suspended:{user.pk}:{user.suspended_at:%Y%m%d%H%M%S}",
+        AccountEvent.objects.create(
+            user=user, actor=user, action=AccountEvent.Action.INITIAL_PASSWORD_CHANGED
         )
-        user_suspended.send(sender=User, user=user, actor=actor, reason=reason)
-    return user
 
 
 def remember_language(*, user: User, language: str) -> None:
@@ -194,16 +174,3 @@ def remember_language(*, user: User, language: str) -> None:
         return
     User.objects.filter(pk=user.pk).update(language=language)
     user.language = language
-
-
-@transaction.atomic
-def lift_suspension(*, user: User, actor, reason: str) -> User:
-    if not reason.strip():
-        raise ValueError("a reason is required")
-    user = User.objects.select_for_update().get(pk=user.pk)
-    if user.suspended_at is not None:
-        user.suspended_at = None
-        user.suspension_reason = ""
-        user.save(update_fields=["suspended_at", "suspension_reason"])
-        AccountEvent.objects.create(user=user, actor=actor, action="suspension_lifted", note=reason)
-    return user

@@ -162,5 +162,7 @@ def reset_second_factor(*, user: User, actor: User, reason: str) -> int:
     deleted, _by_model = Authenticator.objects.filter(user_id=user.pk).delete()
     for session in UserSession.objects.filter(user_id=user.pk):
         session.end()
-    AccountEvent.objects.create(user=user, actor=actor, action="mfa_reset", note=reason)
+    AccountEvent.objects.create(
+        user=user, actor=actor, action=AccountEvent.Action.MFA_RESET, note=reason
+    )
     return deleted

@@ -11,6 +11,7 @@ import hmac
 import ipaddress
 import logging
 import re
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import timezone
@@ -18,6 +19,14 @@ from django.utils import timezone
 from portal.internals import insert_with_asynchronous_commit
 
 from .models import StaffAccess, UsageRecord
+
+if TYPE_CHECKING:
+    from django.contrib import admin
+
+    # For the type checker only: the mixin below is always put before a ModelAdmin.
+    _ModelAdminMixinBase = admin.ModelAdmin
+else:
+    _ModelAdminMixinBase = object
 
 logger = logging.getLogger(__name__)
 SMARTPHONE = re.compile(r"iPhone|Android.+Mobile|Mobile Safari|Windows Phone", re.IGNORECASE)
@@ -95,7 +104,7 @@ def purge(*, now: dt.datetime | None = None) -> dict[str, int]:
     return {"usage": usage, "staff_access": accesses}
 
 
-class RecordsStaffViews:
+class RecordsStaffViews(_ModelAdminMixinBase):
     """For ModelAdmins of a person's data: every change/view page a staff member opens is
     recorded (who, whose, what, when). `subject_of(obj)` returns the person."""
 

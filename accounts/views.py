@@ -15,6 +15,7 @@ from . import hooks, mailbox, services
 from .forms import EnvironmentForm, IssuedSignInForm, ProfileForm
 from .messages import render_message
 from .models import Profile
+from .selectors import signed_in_user
 
 
 @login_required
@@ -22,7 +23,8 @@ def message_list(request: HttpRequest) -> HttpResponse:
     """The mailbox, each message in the language the page is read in."""
     language = get_language()
     mailbox = [
-        (message, render_message(message, language)) for message in request.user.messages.all()
+        (message, render_message(message, language))
+        for message in signed_in_user(request).messages.all()
     ]
     return render(request, "accounts/message_list.html", {"mailbox": mailbox})
 
@@ -30,7 +32,7 @@ def message_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    message = get_object_or_404(request.user.messages, pk=pk)
+    message = get_object_or_404(signed_in_user(request).messages, pk=pk)
     services.mark_message_read(message=message)
     response = render(
         request,
@@ -47,15 +49,16 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    current, _created = Profile.objects.get_or_create(user=request.user)
+    user = signed_in_user(request)
+    current, _created = Profile.objects.get_or_create(user=user)
     if request.method == "POST":
         form = ProfileForm(request.POST)
         if form.is_valid() and current.phone and form.cleaned_data["phone"] != current.phone:
-            refusal = hooks.phone_change_refusal(request.user)
+            refusal = hooks.phone_change_refusal(user)
             if refusal:
                 form.add_error("phone", refusal)
         if form.is_valid():
-            services.update_profile(user=request.user, data=form.cleaned_data)
+            services.update_profile(user=user, data=form.cleaned_data)
             messages.success(request, _("Your profile was saved."))
             return redirect(safe_next(request) or "profile")
     else:
@@ -79,11 +82,12 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def environment(request: HttpRequest) -> HttpResponse:
-    current, _created = Profile.objects.get_or_create(user=request.user)
+    user = signed_in_user(request)
+    current, _created = Profile.objects.get_or_create(user=user)
     if request.method == "POST":
         form = EnvironmentForm(request.POST)
         if form.is_valid():
-            services.confirm_environment(user=request.user)
+            services.confirm_environment(user=user)
             messages.success(request, _("Thank you. Your environment check is recorded."))
             return redirect(safe_next(request) or "environment")
     else:
@@ -114,7 +118,8 @@ def issued_sign_in(request: HttpRequest) -> HttpResponse:
                 password=form.cleaned_data["password"],
             )
             if user is not None:
-                request._sign_in_method = "login_id"
+                # A note for the user_logged_in receiver (accounts.apps), kept on the request.
+                request._sign_in_method = "login_id"  # type: ignore[attr-defined]
                 login(request, user, backend="accounts.backends.LoginIdBackend")
                 return redirect(safe_next(request) or "my_page")
             ratelimit.consume(request, action="login_failed", key=login_id)

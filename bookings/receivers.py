@@ -5,7 +5,6 @@ from django.db.models.signals import post_delete, post_migrate, post_save
 
 from accounts import mailbox
 from accounts.hooks import register_phone_change_rule
-from accounts.signals import user_suspended
 from terms.models import Consent
 
 from . import caches
@@ -13,12 +12,6 @@ from .attachments import render_room
 from .models import Booking, Slot
 from .roles import ensure_role_groups
 from .services.immediate import phone_change_refusal
-from .services.restrictions import cancel_bookings_of_suspended
-
-
-def on_suspended(sender, user, actor, reason: str, **kwargs) -> None:
-    """A suspended person's open bookings are cancelled; their rooms stop working."""
-    cancel_bookings_of_suspended(user=user, actor=actor, reason=reason)
 
 
 def person_changed(sender, instance, **kwargs) -> None:
@@ -41,7 +34,6 @@ def connect() -> None:
     )
     mailbox.register("room", render_room)
     register_phone_change_rule(phone_change_refusal)
-    user_suspended.connect(on_suspended, weak=False, dispatch_uid="bookings.cancel_on_suspension")
     for signal in (post_save, post_delete):
         for model in (Booking, Consent):
             signal.connect(

@@ -75,7 +75,9 @@ def jdate(value: dt.date | dt.datetime | None) -> str:
 def jtime(value: dt.datetime | dt.time | None) -> str:
     if not value:
         return ""
-    return f"{local(value):%H:%M}"
+    # A time of day is shown as it is (local() would return it unchanged).
+    shown = local(value) if isinstance(value, dt.datetime) else value
+    return f"{shown:%H:%M}"
 
 
 def jdatetime(value: dt.datetime | None) -> str:

@@ -189,3 +189,7 @@ def page(chromium, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+# pytest-django's `admin_client`, signed in with a second factor as staff must be.
+from tests.support.staff import admin_client  # noqa: E402, F401

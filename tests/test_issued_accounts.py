@@ -8,9 +8,8 @@ from django.utils import translation
 
 from accounts.messages import render_message
 from accounts.models import AccountEvent, Message, SignIn
-from accounts.services import lift_suspension, suspend_user
 from bookings import selectors, services
-from bookings.models import Booking, IssuedAccount
+from bookings.models import Booking, IssuedAccount, Suspension
 from tests.factories import (
     book,
     jst,
@@ -134,7 +133,8 @@ def suspended_scene(make_user, office, staff, django_capture_on_commit_callbacks
         booking = book(other, person, make_slot(other, counsellor, jst(2030, 1, 8, 10)))
     services.issue_room(booking_id=booking.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        suspend_user(user=person, actor=staff, reason="禁止事項に該当")
+        # A national administrator suspends the account everywhere.
+        services.suspend_person(user=person, office=None, actor=staff, reason="禁止事項に該当")
     return other, counsellor, person, booking
 
 
@@ -146,7 +146,9 @@ def test_suspension_cancels_open_bookings_invalidates_rooms_and_tells_the_person
     assert booking.status == Booking.Status.CANCELLED
     assert booking.rooms.get().invalidated_at is not None
     assert "利用停止" in render_message(person.messages.get(kind=Message.Kind.SUSPENDED)).subject
-    assert AccountEvent.objects.get(user=person, action="suspended").note == "禁止事項に該当"
+    suspension = Suspension.objects.get(user=person)
+    assert suspension.office is None and suspension.reason == "禁止事項に該当"
+    assert suspension.suspended_by is not None
 
 
 def test_a_suspended_person_is_refused_on_every_route(client, suspended_scene):
@@ -180,26 +182,20 @@ def test_a_suspended_person_is_refused_on_every_route(client, suspended_scene):
 
 def test_lifting_a_suspension_needs_a_reason_and_is_logged(suspended_scene, staff):
     _office, _counsellor, person, _booking = suspended_scene
-    with pytest.raises(ValueError):
-        lift_suspension(user=person, actor=staff, reason="")
-    lift_suspension(user=person, actor=staff, reason="確認済み")
-    person.refresh_from_db()
-    assert person.suspended_at is None
-    assert AccountEvent.objects.get(user=person, action="suspension_lifted").note == "確認済み"
+    suspension = Suspension.objects.get(user=person)
+    with pytest.raises(services.BookingError):
+        services.lift_suspension(suspension=suspension, actor=staff, reason="")
+    services.lift_suspension(suspension=suspension, actor=staff, reason="確認済み")
+    suspension.refresh_from_db()
+    assert suspension.lifted_at is not None and suspension.lifted_by == staff
+    assert suspension.lift_reason == "確認済み"
 
 
 def test_staff_suspend_from_the_admin_with_a_reason(admin_client, make_user):
     person = make_user("p2@example.jp")
-    admin_client.post(
-        "/admin/accounts/user/",
-        {"action": "suspend", "_selected_action": [person.pk]},
-    )
-    person.refresh_from_db()
-    assert person.suspended_at is None  # the reason is asked for first
-    admin_client.post(
-        "/admin/accounts/user/",
-        {"action": "suspend", "_selected_action": [person.pk], "confirm": "yes", "reason": "理由"},
-    )
-    person.refresh_from_db()
-    assert person.suspended_at is not None and person.suspension_reason == "理由"
+    admin_client.post("/admin/bookings/suspension/add/", {"user": person.pk, "reason": ""})
+    assert not Suspension.objects.exists()  # the reason is asked for first
+    admin_client.post("/admin/bookings/suspension/add/", {"user": person.pk, "reason": "理由"})
+    suspension = Suspension.objects.get(user=person)
+    assert suspension.office is None and suspension.reason == "理由"
     assert Message.objects.filter(user=person).exists()

@@ -860,7 +860,11 @@ def test_bs_person_is_not_suspended(browser, world, role):
         },
     )
     assert response.status_code in (HTTPStatus.FOUND, HTTPStatus.FORBIDDEN)
-    assert User.objects.get(pk=world.b.person.pk).suspended_at is None
+    assert (
+        not Suspension.objects.filter(user=world.b.person, lifted_at__isnull=True)
+        .exclude(pk=world.b.suspension.pk)
+        .exists()
+    )
     assert count_of(Suspension, Booking, AccountEvent, Message) == before
     assert Booking.objects.get(pk=world.b.booking.pk).status == Booking.Status.CONFIRMED
 
@@ -901,18 +905,15 @@ def test_bs_suspension_is_not_lifted(browser, world, role):
 @pytest.mark.parametrize("role", ["manager_a", "counsellor_a"])
 def test_office_staff_do_not_suspend_a_person_everywhere(browser, world, role):
     """Suspension is a measure of one office; only a national administrator suspends an
-    account everywhere (User.suspended_at stops the person at office B too)."""
-    signed_in(browser, world, role).post(
-        admin_url("accounts.user", "changelist"),
-        {
-            "action": "suspend",
-            "index": "0",
-            "_selected_action": [world.a.person.pk],
-            "confirm": "1",
-            "reason": "wall test",
-        },
+    account everywhere (a suspension with no office, added on the suspensions page)."""
+    before = count_of(Suspension)
+    response = signed_in(browser, world, role).post(
+        admin_url("bookings.suspension", "add"),
+        {"user": world.a.person.pk, "office": "", "reason": "wall test"},
     )
-    assert User.objects.get(pk=world.a.person.pk).suspended_at is None
+    assert response.status_code in (HTTPStatus.FORBIDDEN, HTTPStatus.FOUND)
+    assert count_of(Suspension) == before
+    assert not Suspension.objects.filter(user=world.a.person, office__isnull=True).exists()
 
 
 @pytest.mark.parametrize("role", ["manager_a", "counsellor_a"])

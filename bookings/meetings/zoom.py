@@ -133,6 +133,7 @@ def _send(client: httpx.Client, method: str, url: str, what: str, **kwargs) -> h
     """
     for attempt in range(1, ATTEMPTS + 1):
         response = None
+        cause: Exception | None
         try:
             response = client.request(method, url, **kwargs)
         except httpx.TimeoutException as exc:

@@ -21,6 +21,7 @@ from .. import caches, calendar
 from ..errors import BookingError
 from ..models import Booking, BookingEvent, Office, Slot
 from ..selectors import eligibility
+from ..selectors.suspensions import is_suspended_at
 from .consent import record_booking_consent
 from .events import log_event
 from .rooms import invalidate_rooms, issue_room_task
@@ -318,7 +319,7 @@ def book_follow_up(*, counsellor_user: User, user: User, slot_id: int, note: str
         raise BookingError(_("This slot does not exist. Please choose another."), "missing")
     if slot.cancelled_at is not None or slot.starts_at <= timezone.now():
         raise BookingError(_("Choose a slot in the future that is not cancelled."), "closed")
-    if user.is_suspended:
+    if is_suspended_at(user, slot.office_id):
         raise BookingError(_("This person's use is suspended."), "suspended")
     if not Consent.objects.filter(user=user, version__document__offices=slot.office).exists():
         raise BookingError(_("This person has no consent on record for this office."), "terms")

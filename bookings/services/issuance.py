@@ -71,7 +71,9 @@ def issue_account(*, office: Office, actor: User | None, email: str = "") -> Let
     issued = IssuedAccount.objects.create(
         office=office, user=user, consultation_id=_new_consultation_id()
     )
-    AccountEvent.objects.create(user=user, actor=actor, action="issued", note=office.name)
+    AccountEvent.objects.create(
+        user=user, actor=actor, action=AccountEvent.Action.ISSUED, note=office.name
+    )
     return Letter(
         office, login_id, password, issued.consultation_id, issued.issued_at, user_id=user.pk
     )
@@ -92,7 +94,10 @@ def reissue_account(*, issued: IssuedAccount, actor: User | None) -> Letter:
     user.save(update_fields=["login_id", "password", "must_change_password"])
     _end_sessions(user)
     AccountEvent.objects.create(
-        user=user, actor=actor, action="reissued", note=f"{old_id} → {user.login_id}"
+        user=user,
+        actor=actor,
+        action=AccountEvent.Action.REISSUED,
+        note=f"{old_id} → {user.login_id}",
     )
     return Letter(
         issued.office,

@@ -50,7 +50,7 @@ def assign_counsellor(
     AccountEvent.objects.create(
         user=user,
         actor=actor,
-        action="counsellor_assigned",
+        action=AccountEvent.Action.COUNSELLOR_ASSIGNED,
         note=f"{office.name}: {counsellor.display_name}",
         at=now,
     )
@@ -82,7 +82,7 @@ def _end(support: ContinuingSupport, *, actor: User, now: dt.datetime) -> None:
     AccountEvent.objects.create(
         user_id=support.user_id,
         actor=actor,
-        action="counsellor_unassigned",
+        action=AccountEvent.Action.COUNSELLOR_UNASSIGNED,
         note=f"{support.office.name}: {support.counsellor.display_name}",
         at=now,
     )
