@@ -1,27 +1,30 @@
 """A person's own data, as JSON (My Page → download my data). Only their own rows; no
 passcodes and no meeting IDs, no usage records, no device hashes."""
 
+import datetime as dt
+from typing import Any
+
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from accounts.messages import render_message
-from accounts.models import Message, Profile
+from accounts.models import Message, Profile, User
 from terms.models import Consent
 
 from ..models import Booking
 
 
-def _time(value):
+def _time(value: dt.datetime | None) -> str | None:
     return timezone.localtime(value).isoformat() if value else None
 
 
-def _message(message: Message) -> dict:
+def _message(message: Message) -> dict[str, Any]:
     """A mailbox message as the person reads it now, in the language of the request."""
     subject, body = render_message(message, get_language())
     return {"subject": subject, "body": body, "sent_at": _time(message.created_at)}
 
 
-def personal_data(user) -> dict:
+def personal_data(user: User) -> dict[str, Any]:
     profile = Profile.objects.filter(user=user).first()
     return {
         "exported_at": _time(timezone.now()),

@@ -5,13 +5,11 @@ from ..errors import BookingError
 from .alerts import alert_overdue_requests
 from .attendance import record, sweep_no_shows, undo_no_show
 from .bookings import (
-    book_follow_up,
     cancel_booking,
     check_slot_is_bookable,
     confirm_booking,
     create_booking,
     decline_booking,
-    move_booking,
     record_join,
 )
 from .consent import record_booking_consent, record_office_consent
@@ -24,6 +22,7 @@ from .reminders import send_reminders
 from .restrictions import cancel_bookings_of_suspended, lift_restriction
 from .rooms import delete_room_at_provider, invalidate_rooms, issue_room, sweep_rooms
 from .slots import generate_open_slots, generate_slots
+from .staff_bookings import book_follow_up, move_booking
 from .support import assign_counsellor, end_support
 from .suspensions import lift_suspension, suspend_person
 

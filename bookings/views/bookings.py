@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from accounts.selectors import profile_for
+from accounts.selectors import profile_for, signed_in_user
 
 from .. import ics, selectors, services
 from ..errors import BookingError
@@ -30,6 +30,7 @@ from .terms import client_ip, require_current_consent
 @require_current_consent(first_consent_in_form=True)
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest, slug: str, slot_id: int) -> HttpResponse:
+    user = signed_in_user(request)
     office = get_object_or_404(Office, slug=slug)
     slot = get_object_or_404(Slot, pk=slot_id)
     try:
@@ -37,13 +38,13 @@ def book(request: HttpRequest, slug: str, slot_id: int) -> HttpResponse:
     except BookingError as error:
         messages.error(request, error.message)
         return redirect(office)
-    profile = profile_for(request.user)
-    refusals = selectors.refusals(request.user, office, slot=slot)
+    profile = profile_for(user)
+    refusals = selectors.refusals(user, office, slot=slot)
     if refusals:
         for refusal in refusals:
             messages.error(request, refusal.reason)
         return redirect(office)
-    terms_to_accept = [need.version for need in selectors.missing_consents(request.user, office)]
+    terms_to_accept = [need.version for need in selectors.missing_consents(user, office)]
     offer_registering = selectors.may_apply_as_registering(office, profile)
     if request.method == "POST":
         form = BookingForm(
@@ -55,7 +56,7 @@ def book(request: HttpRequest, slug: str, slot_id: int) -> HttpResponse:
         if form.is_valid():
             try:
                 booking = services.create_booking(
-                    user=request.user,
+                    user=user,
                     office=office,
                     slot_id=slot.pk,
                     full_name=form.cleaned_data["full_name"],
@@ -113,7 +114,7 @@ def _code_state(booking: Booking, code: object, request: HttpRequest) -> str:
         return "closed"
     if booking.slot.ends_at <= timezone.now():
         return "ended"
-    if is_suspended_at(request.user, booking.slot.office_id):
+    if is_suspended_at(signed_in_user(request), booking.slot.office_id):
         return "suspended"
     return "preparing"
 
@@ -123,10 +124,11 @@ def _code_state(booking: Booking, code: object, request: HttpRequest) -> str:
 def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The booking's page. An htmx request gets only its access-code part, which polls
     while the code is being prepared (without JavaScript, a reload shows it)."""
-    booking = get_object_or_404(request.user.bookings.select_related("slot", "slot__office"), pk=pk)
-    code = selectors.access_code_for(booking=booking, user=request.user)
+    user = signed_in_user(request)
+    booking = get_object_or_404(user.bookings.select_related("slot", "slot__office"), pk=pk)
+    code = selectors.access_code_for(booking=booking, user=user)
     now = timezone.now()
-    context = {
+    context: dict[str, object] = {
         "booking": booking,
         "code": code,
         "code_state": _code_state(booking, code, request),
@@ -135,7 +137,7 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "has_ended": booking.slot.ends_at <= now,
         "needs_consultation_id": consultation_ids.needs_consultation_id(booking),
     }
-    if request.htmx:
+    if getattr(request, "htmx", False):
         response = render(request, "bookings/_access_code.html", context)
     else:
         if booking.status == Booking.Status.REQUESTED:
@@ -153,7 +155,9 @@ CHECKED_IN_SESSION = "consultation_ids_checked"
 def _consultation_id_checked(request: HttpRequest, booking: Booking) -> bool:
     checked = request.session.get(CHECKED_IN_SESSION) or {}
     return consultation_ids.still_checked(
-        booking=booking, user=request.user, issued_account_id=checked.get(str(booking.pk))
+        booking=booking,
+        user=signed_in_user(request),
+        issued_account_id=checked.get(str(booking.pk)),
     )
 
 
@@ -162,8 +166,9 @@ def _consultation_id_checked(request: HttpRequest, booking: Booking) -> bool:
 def booking_join(request: HttpRequest, pk: int) -> HttpResponse:
     """Record that the person joined, then open the meeting (its link is never cached).
     Where the office issues accounts, the consultation ID is asked for first (T10(2))."""
-    booking = get_object_or_404(request.user.bookings.select_related("slot__office"), pk=pk)
-    code = selectors.access_code_for(booking=booking, user=request.user)
+    user = signed_in_user(request)
+    booking = get_object_or_404(user.bookings.select_related("slot__office"), pk=pk)
+    code = selectors.access_code_for(booking=booking, user=user)
     if not isinstance(code, selectors.AccessCode) or not code.join_url:
         messages.error(request, _("The meeting cannot be joined now."))
         return redirect("booking_detail", pk=booking.pk)
@@ -202,12 +207,13 @@ def booking_consultation_id(request: HttpRequest, pk: int) -> HttpResponse:
 
     Not a redirect to the meeting: the CSP's form-action ('self') also covers the
     redirects that follow a form, and browsers refuse a form sent on to another site."""
-    booking = get_object_or_404(request.user.bookings.select_related("slot__office"), pk=pk)
+    user = signed_in_user(request)
+    booking = get_object_or_404(user.bookings.select_related("slot__office"), pk=pk)
     if not consultation_ids.needs_consultation_id(booking) or _consultation_id_checked(
         request, booking
     ):
         return redirect("booking_join", pk=booking.pk)
-    code = selectors.access_code_for(booking=booking, user=request.user)
+    code = selectors.access_code_for(booking=booking, user=user)
     if not isinstance(code, selectors.AccessCode) or not code.join_url:
         messages.error(request, _("The meeting cannot be joined now."))
         return redirect("booking_detail", pk=booking.pk)
@@ -218,7 +224,7 @@ def booking_consultation_id(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             account = consultation_ids.check_consultation_id(
-                booking=booking, user=request.user, entered=form.cleaned_data["consultation_id"]
+                booking=booking, user=user, entered=form.cleaned_data["consultation_id"]
             )
         except BookingError as error:
             if error.code == "wrong":
@@ -237,9 +243,7 @@ def booking_consultation_id(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"join": _("Join the consultation")},
             )
             return redirect("booking_detail", pk=booking.pk)
-    elif request.method == "GET" and consultation_ids.is_locked_out(
-        user=request.user, office=office
-    ):
+    elif request.method == "GET" and consultation_ids.is_locked_out(user=user, office=office):
         refusal = consultation_ids.locked_out(office).message
     response = render(
         request,
@@ -253,7 +257,9 @@ def booking_consultation_id(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def booking_calendar(request: HttpRequest, pk: int) -> HttpResponse:
-    booking = get_object_or_404(request.user.bookings.select_related("slot__office"), pk=pk)
+    booking = get_object_or_404(
+        signed_in_user(request).bookings.select_related("slot__office"), pk=pk
+    )
     response = HttpResponse(
         ics.booking_calendar(booking), content_type="text/calendar; charset=utf-8"
     )
@@ -265,10 +271,11 @@ def booking_calendar(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    booking = get_object_or_404(request.user.bookings.select_related("slot", "slot__office"), pk=pk)
+    user = signed_in_user(request)
+    booking = get_object_or_404(user.bookings.select_related("slot", "slot__office"), pk=pk)
     if request.method == "POST":
         try:
-            services.cancel_booking(booking=booking, actor=request.user)
+            services.cancel_booking(booking=booking, actor=user)
         except BookingError as error:
             messages.error(request, error.message)
             return redirect("booking_detail", pk=booking.pk)

@@ -1,5 +1,7 @@
 """My Page: a person's bookings, immediate consultations and agreed terms; their data."""
 
+from typing import cast
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -8,21 +10,28 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 
+from accounts.selectors import signed_in_user
+
 from .. import caches, selectors
 from ..selectors import export
 
 
 @login_required
 def my_page(request: HttpRequest) -> HttpResponse:
-    parts, ticket = caches.my_page.get(request.user.pk, get_language())
+    user = signed_in_user(request)
+    parts, ticket = caches.my_page.get(user.pk, get_language())
     if parts is None:
-        context = selectors.my_page_lists(request.user)
+        context = selectors.my_page_lists(user)
         parts = tuple(
             render_to_string(f"bookings/_my_page_{name}.html", context, request=request)
             for name in ("notices", "lists")
         )
         caches.my_page.put(ticket, parts)
-    notices_html, lists_html = (mark_safe(html) for html in parts)  # noqa: S308 - our templates
+    # The cache holds what put() stored above: the two rendered parts.
+    notices_html, lists_html = (
+        mark_safe(html)  # noqa: S308 - our templates
+        for html in cast(tuple[str, str], parts)
+    )
     return render(
         request,
         "bookings/my_page.html",
@@ -35,7 +44,7 @@ def my_page(request: HttpRequest) -> HttpResponse:
 def my_data(request: HttpRequest) -> HttpResponse:
     """Download my own data as JSON."""
     response = JsonResponse(
-        export.personal_data(request.user), json_dumps_params={"ensure_ascii": False, "indent": 2}
+        export.personal_data(signed_in_user(request)), json_dumps_params={"ensure_ascii": False, "indent": 2}
     )
     response["Content-Disposition"] = 'attachment; filename="my-data.json"'
     response["Cache-Control"] = "no-store"

@@ -2,6 +2,7 @@
 continuing support sees their own counsellor's)."""
 
 import datetime as dt
+from typing import cast
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -60,7 +61,8 @@ def _slots_html(
         )
         if ticket is not None:
             caches.slot_weeks.put(ticket, html)
-    return mark_safe(html)  # noqa: S308 - rendered by our own template above
+    # From the cache, html is what put() stored: a string rendered as above.
+    return mark_safe(cast(str, html))  # noqa: S308 - rendered by our own template above
 
 
 def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -69,9 +71,9 @@ def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
     counsellor = own_counsellor(office)
     slots_html = _slots_html(request, office, now, counsellor)
-    if request.htmx:
+    if getattr(request, "htmx", False):
         return HttpResponse(slots_html)
-    context = {"office": office, "slots_html": slots_html, "counsellor": counsellor}
+    context: dict[str, object] = {"office": office, "slots_html": slots_html, "counsellor": counsellor}
     if request.user.is_authenticated:
         context["refusals"] = selectors.refusals(request.user, office, now=now)
         context["consent_needs"] = missing_consents(request.user, office)
