@@ -1,12 +1,17 @@
 from allauth.usersessions.admin import UserSessionAdmin
 from allauth.usersessions.models import UserSession
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin_tools import ReadOnlyTabularInline
+from portal.admin_tools import ReadOnlyTabularInline, ask_reason
 
+from . import staff_security
 from .models import AccountEvent, Message, Profile, SignIn, StaffAccess, User
+from .selectors import signed_in_user
 from .usage import RecordsStaffViews
 
 
@@ -40,9 +45,29 @@ class UserAdmin(RecordsStaffViews, BaseUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    actions = ["reset_second_factor"]
 
     def subject_of(self, obj):
         return obj
+
+    def has_reset_second_factor_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser  # national administrators only
+
+    @admin.action(
+        description=_("Reset the second factor (a lost phone or key)…"),
+        permissions=["reset_second_factor"],
+    )
+    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        def apply(reason: str) -> None:
+            for user in queryset:
+                staff_security.reset_second_factor(
+                    user=user, actor=signed_in_user(request), reason=reason
+                )
+            self.message_user(request, gettext("The second factor was reset."), messages.SUCCESS)
+
+        return ask_reason(
+            self, request, queryset, title=gettext("Reset the second factor"), on_reason=apply
+        )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

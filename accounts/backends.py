@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
 
 from .models import User
 
@@ -6,7 +9,16 @@ from .models import User
 class LoginIdBackend(ModelBackend):
     """Sign-in with a user ID issued by an office (T10) instead of an e-mail address."""
 
-    def authenticate(self, request, login_id=None, password=None, **kwargs):
+    # Django's authenticate() passes the credentials by keyword and skips a backend whose
+    # signature does not take them: this one takes `login_id` where ModelBackend has
+    # `username`, on purpose, so the override cannot match the stub's signature.
+    def authenticate(  # type: ignore[override]
+        self,
+        request: HttpRequest | None,
+        login_id: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
         if not login_id or not password:
             return None
         user = User.objects.filter(login_id=login_id.strip().upper()).first()

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.phonenumber import to_python
 
 from .normalize import (
+    Municipality,
     municipalities_for_postal_code,
     normalize_job_seeker_number,
     normalize_phone,
@@ -56,7 +57,7 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.municipalities = []
+        self.municipalities: list[Municipality] = []
         self.needs_municipality_choice = False
 
     def clean_family_name_kana(self) -> str:
@@ -85,7 +86,7 @@ class ProfileForm(forms.Form):
         return code
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if not data.get("postal_code") or not self.municipalities:
             data["municipality_code"] = ""
             data["municipality_name"] = ""
@@ -94,6 +95,7 @@ class ProfileForm(forms.Form):
         self.fields["municipality_code"].widget.choices = [
             (m.code, m.name) for m in self.municipalities
         ]
+        chosen: Municipality | None
         if len(by_code) == 1:
             chosen = self.municipalities[0]
         else:

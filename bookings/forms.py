@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +21,7 @@ class ConsentForm(forms.Form):
 
     def __init__(self, *args, versions=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["version"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["version"]).queryset = (
             versions if versions is not None else TermsVersion.objects.none()
         )
 
@@ -31,8 +33,8 @@ class DiffForm(forms.Form):
     def __init__(self, *args, numbers: list[int], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         choices = [(n, _("Version %(number)s") % {"number": n}) for n in numbers]
-        self.fields["from_number"].choices = choices
-        self.fields["to_number"].choices = choices
+        cast(forms.ChoiceField, self.fields["from_number"]).choices = choices
+        cast(forms.ChoiceField, self.fields["to_number"]).choices = choices
 
 
 class BookingForm(forms.Form):

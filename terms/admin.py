@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
@@ -10,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.selectors import signed_in_user
 from accounts.usage import RecordsStaffViews
 from portal.admin_tools import ReadOnlyTabularInline, SafeModelAdmin, csv_writer
 
@@ -44,7 +47,9 @@ class TermsDocumentAdmin(SafeModelAdmin):
             self.message_user(request, _("Choose exactly one document."), messages.ERROR)
             return None
         try:
-            draft = services.create_draft(document=queryset.get(), created_by=request.user)
+            draft = services.create_draft(
+                document=queryset.get(), created_by=signed_in_user(request)
+            )
         except TermsError as error:
             self.message_user(request, error.message, messages.ERROR)
             return None
@@ -136,6 +141,7 @@ class TermsVersionAdmin(SafeModelAdmin):
     def status(self, obj: TermsVersion) -> str:
         if not obj.is_published:
             return _("Draft")
+        assert obj.effective_at is not None  # set with published_at (services.publish_version)
         if obj.effective_at > timezone.now():
             return _("Scheduled")
         current = selectors.version_in_force(obj.document)
@@ -183,7 +189,7 @@ class TermsVersionAdmin(SafeModelAdmin):
                     services.publish_version(
                         version=version,
                         effective_at=form.cleaned_data["effective_at"],
-                        published_by=request.user,
+                        published_by=signed_in_user(request),
                     )
                 except TermsError as error:
                     self.message_user(request, error.message, messages.ERROR)
@@ -197,7 +203,7 @@ class TermsVersionAdmin(SafeModelAdmin):
                     return None
         else:
             now = timezone.localtime().replace(second=0, microsecond=0)
-            form = PublishForm(initial={"effective_at": now + timezone.timedelta(minutes=1)})
+            form = PublishForm(initial={"effective_at": now + dt.timedelta(minutes=1)})
         previous = selectors.version_in_force(version.document)
         return TemplateResponse(
             request,

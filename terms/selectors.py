@@ -4,7 +4,10 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
+
+from accounts.models import User
 
 from .models import Consent, TermsDocument, TermsVersion
 
@@ -37,7 +40,9 @@ class ConsentNeed:
         return self.agreed is not None
 
 
-def latest_consents(user, documents: Iterable) -> dict[int, Consent]:
+def latest_consents(
+    user: User, documents: Iterable[TermsDocument | int]
+) -> dict[int, Consent]:
     """The user's consent to the highest version of each document (documents or their
     ids), by document id."""
     result: dict[int, Consent] = {}
@@ -53,7 +58,7 @@ def latest_consents(user, documents: Iterable) -> dict[int, Consent]:
 
 
 def consent_needs(
-    user, documents: Iterable[TermsDocument], at: dt.datetime | None = None
+    user: User | AnonymousUser, documents: Iterable[TermsDocument], at: dt.datetime | None = None
 ) -> list[ConsentNeed]:
     """Documents whose version in force the user has not agreed to (empty = all fine)."""
     at = at or timezone.now()

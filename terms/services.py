@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Message
+from accounts.models import Message, User
 from accounts.services import post_message
 from portal.jobs import enqueue_on_commit
 
@@ -23,7 +23,11 @@ USER_AGENT_MAX = 500
 
 @transaction.atomic
 def create_draft(
-    *, document: TermsDocument, created_by=None, text: str | None = None, change_summary: str = ""
+    *,
+    document: TermsDocument,
+    created_by: User | None = None,
+    text: str | None = None,
+    change_summary: str = "",
 ) -> TermsVersion:
     """A new draft version, its text prefilled from the newest version of the document."""
     document = TermsDocument.objects.select_for_update().get(pk=document.pk)
@@ -49,7 +53,7 @@ def publish_version(
     *,
     version: TermsVersion,
     effective_at: dt.datetime | None = None,
-    published_by=None,
+    published_by: User | None = None,
 ) -> TermsVersion:
     """Publish a draft, in force from `effective_at` (now when not given, never in the past).
 
@@ -89,7 +93,7 @@ def publish_version(
 @transaction.atomic
 def record_consent(
     *,
-    user,
+    user: User,
     version: TermsVersion,
     method: str,
     ip_address: str | None = None,

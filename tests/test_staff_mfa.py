@@ -304,3 +304,28 @@ def test_seed_demo_gives_every_demo_staff_member_the_documented_totp_once(
     code = totp_code(DEMO_TOTP_SECRET)
     assert all(totp.wrap().validate_code(code) for totp in totps)
     assert not Authenticator.objects.filter(user__is_staff=False).exists()
+
+
+def test_the_reset_is_an_action_of_national_administrators_only(staff, superuser, frozen):
+    give_totp(staff)
+    national, office_staff = Client(), Client()
+    sign_in_staff(national, superuser)
+    sign_in_staff(office_staff, staff)
+    listing = national.get("/admin/accounts/user/").content.decode()
+    assert 'value="reset_second_factor"' in listing
+    national.post(
+        "/admin/accounts/user/",
+        {
+            "action": "reset_second_factor",
+            "_selected_action": [staff.pk],
+            "confirm": "yes",
+            "reason": "スマートフォンを紛失",
+        },
+    )
+    assert not Authenticator.objects.filter(user=staff).exists()
+    assert AccountEvent.objects.filter(user=staff, action="mfa_reset", actor=superuser).exists()
+    # Office staff are not offered the action (their own list, if they may see users).
+    assert (
+        'value="reset_second_factor"'
+        not in office_staff.get("/admin/accounts/user/").content.decode()
+    )

@@ -3,6 +3,7 @@ a counsellor takes on a booking (each calls its service and is logged)."""
 
 import datetime as dt
 from functools import partial
+from typing import cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -17,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.selectors import signed_in_user
 from accounts.usage import RecordsStaffViews, record_staff_access
 from portal.admin_tools import ReadOnlyTabularInline, SafeModelAdmin, action_page, ask_reason
 
@@ -130,7 +132,7 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
         booking = get_object_or_404(
             self.get_queryset(request).select_related("slot__office", "user"), pk=pk
         )
-        if not may_at(request.user, "bookings.view_access_code", booking):
+        if not may_at(signed_in_user(request), "bookings.view_access_code", booking):
             raise PermissionDenied
         code = None
         if request.method == "POST":
@@ -216,7 +218,7 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
         booking = queryset.get()
         now = timezone.now()
         form = FollowUpForm(request.POST if "confirm" in request.POST else None)
-        form.fields["slot"].queryset = selectors.free_slots(
+        cast(forms.ModelChoiceField, form.fields["slot"]).queryset = selectors.free_slots(
             booking.slot.office, now, now + dt.timedelta(weeks=12), now
         )
         if form.is_bound and form.is_valid():
@@ -246,7 +248,10 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
             title=_("Book a follow-up for %(name)s"),
             done=_("The follow-up booking is confirmed."),
             act=lambda booking, slot, note: services.book_follow_up(
-                counsellor_user=request.user, user=booking.user, slot_id=slot.pk, note=note
+                counsellor_user=signed_in_user(request),
+                user=booking.user,
+                slot_id=slot.pk,
+                note=note,
             ),
         )
 
@@ -313,7 +318,7 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
             title=_("Move the booking of %(name)s"),
             done=_("The booking was moved."),
             act=lambda booking, slot, note: services.move_booking(
-                booking=booking, slot_id=slot.pk, actor=request.user, reason=note
+                booking=booking, slot_id=slot.pk, actor=signed_in_user(request), reason=note
             ),
         )
 
@@ -334,7 +339,7 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
                     services.suspend_person(
                         user=booking.user,
                         office=booking.slot.office,
-                        actor=request.user,
+                        actor=signed_in_user(request),
                         reason=reason,
                     )
                 except BookingError as error:

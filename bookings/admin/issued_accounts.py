@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from accounts.selectors import signed_in_user
 from accounts.usage import record_staff_access
 from portal.admin_tools import SafeModelAdmin, action_page
 
@@ -75,7 +76,7 @@ class IssuedAccountAdmin(SafeModelAdmin):
         issued = queryset.get()
         if "confirm" in request.POST:
             return letter_response(
-                request, services.reissue_account(issued=issued, actor=request.user)
+                request, services.reissue_account(issued=issued, actor=signed_in_user(request))
             )
         return action_page(
             self,

@@ -1,6 +1,8 @@
 """Offices (with their counsellors and closures), their monthly reports and no-show
 restrictions."""
 
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
@@ -15,12 +17,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.selectors import signed_in_user
 from portal.admin_tools import SafeModelAdmin, action_page
 
 from .. import selectors, services
 from ..errors import BookingError
 from ..models import Counsellor, Office, OfficeClosure
 from ..selectors import reports
+from ..selectors.staff import walls_of
 from .immediate import start_immediate_view
 from .issued_accounts import IssueForm, letter_response
 from .scoping import may_at, within
@@ -117,9 +121,10 @@ class OfficeAdmin(SafeModelAdmin):
 
     def reports_view(self, request: HttpRequest) -> HttpResponse:
         """Monthly aggregates per office (no person, no device), with a chart and CSV."""
-        offices = within(self.get_queryset(request), request.user, "bookings.view_report")
-        if not offices.exists():
+        user = signed_in_user(request)
+        if not walls_of(user).may("bookings.view_report"):
             raise PermissionDenied
+        offices = within(self.get_queryset(request), user, "bookings.view_report")
         form = ReportForm(request.GET or None, offices=offices)
         rows = []
         if form.is_valid():
@@ -159,7 +164,7 @@ class OfficeAdmin(SafeModelAdmin):
         if not self.has_view_permission(request, office):
             raise PermissionDenied
         if request.method == "POST":
-            if not may_at(request.user, "bookings.lift_restriction", office):
+            if not may_at(signed_in_user(request), "bookings.lift_restriction", office):
                 raise PermissionDenied
             restricted = {row["user_id"] for row in selectors.restricted_users(office)}
             user_id = request.POST.get("user_id", "")
@@ -170,7 +175,7 @@ class OfficeAdmin(SafeModelAdmin):
                 services.lift_restriction(
                     office=office,
                     user=person,
-                    actor=request.user,
+                    actor=signed_in_user(request),
                     reason=request.POST.get("reason", ""),
                 )
             except BookingError as error:
@@ -201,7 +206,7 @@ class OfficeAdmin(SafeModelAdmin):
         form = IssueForm(request.POST if "confirm" in request.POST else None)
         if "confirm" in request.POST and form.is_valid():
             letter = services.issue_account(
-                office=office, actor=request.user, email=form.cleaned_data["email"]
+                office=office, actor=signed_in_user(request), email=form.cleaned_data["email"]
             )
             return letter_response(request, letter)
         return action_page(
@@ -247,13 +252,13 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args, offices, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["office"].queryset = offices
+        cast(forms.ModelChoiceField, self.fields["office"]).queryset = offices
         if not self.is_bound:
             today = timezone.localdate()
             self.initial = {"start": today.replace(month=1, day=1), "end": today}
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             raise forms.ValidationError(gettext_lazy("The first month must not be after the last."))
         return data

@@ -28,6 +28,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from accounts.models import StaffAccess, User
+from accounts.selectors import signed_in_user
 
 from ..models import Office
 from ..selectors.staff import Walls, people_of, walls_of
@@ -91,7 +92,7 @@ def record_views(
     """One staff-access record per row shown or exported: who, whose, what, when."""
     accesses = [
         StaffAccess(
-            staff=request.user,
+            staff=signed_in_user(request),
             subject_id=row.pk if wall.person == "self" else getattr(row, f"{wall.person}_id"),
             what=what,
             object_id=str(row.pk),
@@ -209,7 +210,7 @@ class OfficeWallMixin:
         perm = perm_name(self.model, action)
         if not request.user.has_perm(perm):
             return False
-        return may_at(request.user, perm, obj)  # type: ignore[arg-type]
+        return may_at(request.user, perm, obj)
 
     def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         allowed = super().has_view_permission(request, obj)  # type: ignore[misc]
@@ -405,7 +406,7 @@ class InlineWallMixin(OfficeWallMixin):
             OfficeWallMixin, self
         ).has_change_permission(request, obj)  # type: ignore[misc]
 
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:  # type: ignore[override]
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         if wall_for(self.model) is not None:
             return super().has_add_permission(request, obj)
         return request_walls(request).everywhere and super(

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.selectors import signed_in_user
 from portal.admin_tools import SafeModelAdmin, ask_reason
 
 from .. import services
@@ -68,7 +69,7 @@ class SuspensionAdmin(SafeModelAdmin):
         self, request: HttpRequest, obj: Suspension, form: forms.ModelForm, change: bool
     ) -> None:
         made = services.suspend_person(
-            user=obj.user, office=obj.office, actor=request.user, reason=obj.reason
+            user=obj.user, office=obj.office, actor=signed_in_user(request), reason=obj.reason
         )
         obj.pk = made.pk
 
@@ -78,7 +79,7 @@ class SuspensionAdmin(SafeModelAdmin):
             for suspension in queryset:
                 try:
                     services.lift_suspension(
-                        suspension=suspension, actor=request.user, reason=reason
+                        suspension=suspension, actor=signed_in_user(request), reason=reason
                     )
                 except BookingError as error:
                     self.message_user(request, error.message, messages.ERROR)

@@ -88,6 +88,7 @@ def _ensure_templates(office: Office, counsellor: Counsellor) -> None:
     templates = []
     for weekday in WEEKDAYS:
         if office.slot_mode == Office.SlotMode.WINDOW:
+            assert office.window_start is not None  # a window office has its window
             window_end = office.window_end
             if office.slug == "itami" and weekday == 2:
                 window_end = dt.time(14, 0)
@@ -148,14 +149,14 @@ def totp_code(secret: str = DEMO_TOTP_SECRET) -> str:
     return format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD))
 
 
-def _ensure_totp(user) -> None:
+def _ensure_totp(user: User) -> None:
     """Staff sign in with a second factor: the demo staff's is a TOTP with the documented
     development secret, stored the way allauth stores one that a person activates."""
     if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
         TOTP.activate(user, DEMO_TOTP_SECRET)
 
 
-def _ensure_user(email: str, **extra: object) -> tuple[object, bool]:
+def _ensure_user(email: str, **extra: object) -> tuple[User, bool]:
     user = User.objects.filter(email=email).first()
     created = False
     if user is None:

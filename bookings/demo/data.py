@@ -4,6 +4,7 @@ demo people. `bookings.demo.load_demo` loads it."""
 import datetime as dt
 import zoneinfo
 from pathlib import Path
+from typing import TypedDict
 
 from ..models import Office
 
@@ -101,9 +102,18 @@ def jst(year: int, month: int, day: int) -> dt.datetime:
     return dt.datetime(year, month, day, tzinfo=TOKYO)
 
 
+class TermsSpec(TypedDict):
+    """One document of an office's terms: its versions as (text name, published, effective)."""
+
+    slug: str
+    title: str
+    title_en: str
+    versions: list[tuple[str, dt.datetime, dt.datetime]]
+
+
 # Each office's terms: our own wording of the rules of its source document, with the real
 # effective dates (Itami's documents carry none; 2024-04-01 stands in for them).
-TERMS = {
+TERMS: dict[str, list[TermsSpec]] = {
     "tachikawa": [
         {
             "slug": "tachikawa-web-meeting",

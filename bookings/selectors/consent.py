@@ -1,12 +1,14 @@
 """Which of an office's terms a person still has to agree to."""
 
+from django.contrib.auth.models import AnonymousUser
+
 from accounts.models import User
 from terms.selectors import ConsentNeed, consent_needs
 
 from ..models import Office
 
 
-def missing_consents(user: User, office: Office) -> list[ConsentNeed]:
+def missing_consents(user: User | AnonymousUser, office: Office) -> list[ConsentNeed]:
     """The office's documents whose version in force `user` has not agreed to (empty for
     an anonymous visitor's documents too: each need names the version to agree to)."""
     return consent_needs(user, office.terms_documents.all())

@@ -99,7 +99,7 @@ def day_of(
     rows = [
         DayRow(
             booking=booking,
-            room=booking.valid_rooms[0] if booking.valid_rooms else None,  # type: ignore[attr-defined]
+            room=booking.valid_rooms[0] if booking.valid_rooms else None,
             minutes_to_no_show=_minutes_to_no_show(booking, now),
         )
         for booking in bookings
@@ -124,7 +124,7 @@ def day_of(
     rotate = list(
         Counsellor.objects.filter(office_id__in=office_ids, fixed_room_exposed_at__isnull=False)
     )
-    nearly_full = list(
+    nearly_full: list[Slot] = list(
         Slot.objects.filter(
             office_id__in=office_ids,
             kind=SessionKind.SESSION,

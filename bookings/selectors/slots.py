@@ -47,7 +47,8 @@ def slots_by_day(slots: list[Slot]) -> list[tuple[dt.date, list[Slot]]]:
         key = (start, slot.kind, slot.title)
         if key not in times:
             end = timezone.localtime(slot.ends_at)
-            slot.label = f"{start:%H:%M}–{end:%H:%M}"
+            # A template-only attribute on the instance (no field of Slot): for the template.
+            slot.label = f"{start:%H:%M}–{end:%H:%M}"  # type: ignore[attr-defined]
             times[key] = slot
     return [(day, list(times.values())) for day, times in days.items()]
 

@@ -120,9 +120,9 @@ def issue_room(*, booking_id: int) -> int | None:
             others, locked = _lock_others_awaiting(booking_id, now, local)
             batch += others
             served += locked
-        made = _make_rooms(batch)
+        rooms_made = _make_rooms(batch)
         Booking.objects.filter(pk__in=served).update(awaiting_room=False)
-        return made[booking_id]
+        return rooms_made[booking_id]
 
 
 def _lock_others_awaiting(
@@ -244,12 +244,12 @@ def sweep_rooms(*, now: dt.datetime | None = None) -> int:
     ).exclude(Exists(Room.objects.valid().filter(booking=OuterRef("pk"))))
     booking_ids = list(due.values_list("pk", flat=True)[:500])
     for booking_id in booking_ids:
-        issue_room_task.apply_async(args=[booking_id])
+        issue_room_task.apply_async(args=(booking_id,))
     stale = Room.objects.filter(
         invalidated_at__isnull=False, provider_deleted_at__isnull=True, provider="zoom"
     ).values_list("pk", flat=True)[:500]
     for room_id in stale:
-        delete_room_at_provider_task.apply_async(args=[room_id])
+        delete_room_at_provider_task.apply_async(args=(room_id,))
     return len(booking_ids)
 
 

@@ -44,7 +44,8 @@ def my_page(request: HttpRequest) -> HttpResponse:
 def my_data(request: HttpRequest) -> HttpResponse:
     """Download my own data as JSON."""
     response = JsonResponse(
-        export.personal_data(signed_in_user(request)), json_dumps_params={"ensure_ascii": False, "indent": 2}
+        export.personal_data(signed_in_user(request)),
+        json_dumps_params={"ensure_ascii": False, "indent": 2},
     )
     response["Content-Disposition"] = 'attachment; filename="my-data.json"'
     response["Cache-Control"] = "no-store"

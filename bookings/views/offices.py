@@ -73,7 +73,11 @@ def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
     slots_html = _slots_html(request, office, now, counsellor)
     if getattr(request, "htmx", False):
         return HttpResponse(slots_html)
-    context: dict[str, object] = {"office": office, "slots_html": slots_html, "counsellor": counsellor}
+    context: dict[str, object] = {
+        "office": office,
+        "slots_html": slots_html,
+        "counsellor": counsellor,
+    }
     if request.user.is_authenticated:
         context["refusals"] = selectors.refusals(request.user, office, now=now)
         context["consent_needs"] = missing_consents(request.user, office)

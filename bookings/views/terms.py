@@ -3,6 +3,7 @@ and the re-consent gate of the views that need current consent."""
 
 from collections.abc import Callable
 from functools import wraps
+from typing import cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.selectors import signed_in_user
 from portal.navigation import safe_next
 from terms import selectors as terms_selectors
 from terms.errors import TermsError
@@ -137,12 +139,14 @@ def consent(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                # An ErrorList yields its messages (ValidationErrors unwrapped) as strings.
+                messages.error(request, cast(str, error))
         return back
     version = form.cleaned_data["version"]
+    user = signed_in_user(request)
     try:
         record_office_consent(
-            user=request.user,
+            user=user,
             office=office,
             version=version,
             ip_address=client_ip(request),
@@ -156,7 +160,7 @@ def consent(request: HttpRequest, slug: str) -> HttpResponse:
         _("You agreed to %(title)s, version %(number)s.")
         % {"title": version.document.display_title, "number": version.number},
     )
-    if next_url and not missing_consents(request.user, office):
+    if next_url and not missing_consents(user, office):
         return redirect(next_url)
     return back
 
