@@ -9,7 +9,7 @@ from .selectors import access_code_for
 def render_room(message, ident: str, request) -> str:
     room = (
         Room.objects.select_related("booking", "booking__slot", "booking__slot__office")
-        .filter(pk=ident if ident.isdigit() else 0, booking__user=message.user)
+        .filter(pk=ident if ident.isdecimal() else 0, booking__user=message.user)
         .first()
     )
     if room is None:

@@ -169,17 +169,22 @@ def test_an_htmx_refresh_returns_the_day_alone(staff):
 def day_queries(client) -> list[str]:
     cache.clear()  # the session and the unread count come from the database each time
     with CaptureQueriesContext(connection) as queries:
-        assert client.get(DAY).status_code == HTTPStatus.OK
+        assert client.get(DAY + "?counsellor=all").status_code == HTTPStatus.OK
     return [query["sql"] for query in queries]
 
 
 def test_the_query_count_does_not_grow_with_the_bookings_shown(
     staff, office, counsellor, make_user
 ):
+    counsellors = [counsellor, *(make_counsellor(office) for _ in range(4))]
+
     def add(n: int, start: int) -> None:
+        # Five counsellors, each with a consultation every half hour from 9:00.
         for i in range(start, start + n):
             slot = make_slot(
-                office, counsellor, jst(2026, 11, 24, 10) + dt.timedelta(minutes=10 * i)
+                office,
+                counsellors[i % 5],
+                jst(2026, 11, 24, 9) + dt.timedelta(minutes=30 * (i // 5)),
             )
             booking = make_confirmed_booking(slot, person(make_user, office, i))
             services.issue_room(booking_id=booking.pk)
@@ -192,3 +197,5 @@ def test_the_query_count_does_not_grow_with_the_bookings_shown(
     assert len(with_fifty) == len(with_five), "\n".join(
         sql for sql in with_fifty if sql not in with_five
     )
+    html = staff.get(DAY + "?counsellor=all").content.decode()
+    assert html.count('name="do" value="started"') == 50

@@ -27,11 +27,13 @@ def own_modules() -> dict[str, Path]:
     found = {}
     for app in APPS:
         package = importlib.import_module(app)
+        assert package.__file__ is not None
         found[app] = Path(package.__file__)
         for info in pkgutil.walk_packages(package.__path__, prefix=f"{app}."):
             if ".migrations" in info.name:
                 continue
             spec = importlib.util.find_spec(info.name)
+            assert spec is not None and spec.origin is not None
             found[info.name] = Path(spec.origin)
     return found
 
@@ -44,7 +46,7 @@ def imports_of(name: str, path: Path) -> set[str]:
     module counts as importing that module)."""
     is_package = path.name == "__init__.py"
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    targets = set()
+    targets: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             targets.update(alias.name for alias in node.names)

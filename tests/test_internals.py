@@ -127,9 +127,12 @@ def test_it_compiles_once_and_then_only_runs_the_statement(slots, monkeypatch):
     prepared = PreparedQuery(slot_fields)
     prepared.rows(slots[0].pk)
     compiled = []
-    monkeypatch.setattr(
-        SQLCompiler, "as_sql", lambda *args, **kwargs: compiled.append(1) or ("", ())
-    )
+
+    def as_sql(*args, **kwargs):
+        compiled.append(1)
+        return "", ()
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", as_sql)
     with CaptureQueriesContext(connection) as captured:
         assert prepared.rows(slots[1].pk)[0][0] == slots[1].starts_at
         assert prepared.rows(slots[2].pk)[0][0] == slots[2].starts_at
@@ -172,7 +175,7 @@ def test_what_it_cannot_prepare_is_refused(slots):
     with pytest.raises(TypeError):
         prepared.rows(slots[0].pk, slots[1].pk)
     with pytest.raises(TypeError):
-        prepared.rows(str(slots[0].pk))
+        prepared.rows(str(slots[0].pk))  # type: ignore[arg-type]  # the wrong type on purpose
 
 
 # insert_with_asynchronous_commit stores what save() stores --------------------------------
@@ -193,7 +196,7 @@ def _usage_record(user, **fields) -> UsageRecord:
 
 
 def _stored(record_filter) -> dict:
-    stored = UsageRecord.objects.filter(**record_filter).values().get()
+    stored = dict(UsageRecord.objects.filter(**record_filter).values().get())
     del stored["id"]
     return stored
 

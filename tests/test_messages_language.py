@@ -381,7 +381,7 @@ def test_the_notice_of_a_bulk_delivery_looks_the_language_up_when_it_was_not_loa
         )
     (email,) = mail.outbox
     assert_english(str(email.subject))
-    assert_english(email.body)
+    assert_english(str(email.body))
 
 
 # --- remembering the language a person chose ----------------------------------------------
@@ -408,7 +408,7 @@ def test_choosing_english_is_remembered_and_the_next_notice_is_english(
         post_message(user=user, kind=Message.Kind.REMINDER, params=CONSULTATION)
     (email,) = mail.outbox
     assert_english(str(email.subject))
-    assert_english(email.body)
+    assert_english(str(email.body))
 
 
 def test_choosing_japanese_again_is_remembered(client, make_user):

@@ -54,6 +54,7 @@ from bookings.models import (
     Room,
     Slot,
     SlotTemplate,
+    StaffMembership,
     Suspension,
 )
 from terms.models import Consent, TermsVersion
@@ -64,7 +65,10 @@ pytestmark = pytest.mark.django_db
 
 SITE = admin.site
 ROLES = ("national", "manager_a", "counsellor_a", "outsider")
-ROLE_OF = {"manager_a": "manager", "counsellor_a": "counsellor"}
+ROLE_OF = {
+    "manager_a": StaffMembership.Role.MANAGER,
+    "counsellor_a": StaffMembership.Role.COUNSELLOR,
+}
 STANDARD_VIEWS = ("changelist", "add", "change", "delete", "history")
 # What reading a page writes (statistics, and the record of a staff member looking at a
 # person's data: checked apart, as records of office B's people), not data a POST may change.
@@ -146,6 +150,8 @@ def _autocomplete_sources() -> list[tuple[str, str]]:
         for field in model._meta.get_fields():
             if not (field.is_relation and field.concrete and field.remote_field):
                 continue
+            if field.related_model is None:  # never so for a concrete relation
+                continue
             remote = SITE._registry.get(field.related_model)
             if remote is None or not remote.search_fields or kind(model, field.name) in kinds:
                 continue
@@ -216,14 +222,20 @@ def user_of(world: World, role: str) -> User:
     }[role]
 
 
+class RoleClient(Client):
+    """The module's test client, with the session cookie of each role."""
+
+    sessions: dict[str, str]
+
+
 @pytest.fixture(scope="module")
-def browser(world, django_db_blocker) -> Client:
+def browser(world, django_db_blocker) -> RoleClient:
     """One test client for the module, with a session of each role made once in the world's
     transaction (each test's changes to it are rolled back, and a session without a last
     request never times out). A new client loads the middleware on its first request
     (WhiteNoise scans the static files), and signing in writes the session several times:
     together most of the time of a case, were they done for each."""
-    client = Client()
+    client = RoleClient()
     client.sessions = {}
     with django_db_blocker.unblock():
         for role in ROLES:
@@ -233,7 +245,7 @@ def browser(world, django_db_blocker) -> Client:
     return client
 
 
-def signed_in(browser: Client, world: World, role: str) -> Client:
+def signed_in(browser: RoleClient, world: World, role: str) -> Client:
     browser.cookies = SimpleCookie({settings.SESSION_COOKIE_NAME: browser.sessions[role]})
     return browser
 
@@ -269,7 +281,11 @@ def request_for(world: World, case: Case) -> tuple[str, str, dict]:
         return "get", admin_url(case.label, "changelist"), {"q": "bperson"}
     if case.kind in ("autocomplete", "autocomplete_search"):
         app_label, model_name = case.label.split(".")
-        query = {"app_label": app_label, "model_name": model_name, "field_name": case.name}
+        query: dict[str, str | int] = {
+            "app_label": app_label,
+            "model_name": model_name,
+            "field_name": case.name,
+        }
         if case.kind == "autocomplete_search":
             query["term"] = "bperson"
         return "get", reverse("admin:autocomplete"), query
@@ -1031,7 +1047,10 @@ def form_data(response) -> dict:
                 continue
             if isinstance(bound.widget, forms.MultiWidget):
                 parts = bound.widget.decompress(value)
-                for suffix, part in zip(bound.widget.widgets_names, parts, strict=True):
+                assert parts is not None
+                # MultiWidget.widgets_names is set in its __init__; django-stubs omit it.
+                names = bound.widget.widgets_names  # type: ignore[attr-defined]
+                for suffix, part in zip(names, parts, strict=True):
                     data[f"{key}{suffix}"] = "" if part is None else str(part)
                 continue
             if isinstance(value, bool):

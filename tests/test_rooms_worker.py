@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import threading
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -83,7 +84,7 @@ def test_confirming_puts_exactly_one_access_code_in_the_mailbox(scene, tmp_path,
     from django.core import mail
 
     emails = "".join(p.read_text() for p in mail_dir.glob("*"))
-    emails += "".join(m.body for m in mail.outbox)
+    emails += "".join(str(m.body) for m in mail.outbox)
     assert "/me/messages/" in emails
     assert passcode not in emails
     assert passcode not in worker_log
@@ -129,7 +130,7 @@ def test_a_booking_made_while_redis_is_down_gets_its_room_from_the_sweeper(scene
 @pytest.fixture
 def fake_zoom(httpserver, settings):
     """A local server answering as Zoom's API; `create_hook` may hold a request."""
-    state = {"creates": 0, "create_hook": None}
+    state: dict[str, Any] = {"creates": 0, "create_hook": None}
 
     def token(request):
         return Response(
@@ -213,7 +214,7 @@ def test_the_same_job_delivered_twice_at_once_makes_one_room_and_one_message(sce
     fake_zoom["create_hook"] = hold_until_the_second_delivery_waits
     booking = book(office, person, slot)  # its own job went to the unconsumed test queue
     with celery_worker(extra_env=fake_zoom["env"], concurrency=2) as (worker, queue):
-        jobs = [issue_room_task.apply_async(args=[booking.pk], queue=queue) for _ in range(2)]
+        jobs = [issue_room_task.apply_async(args=(booking.pk,), queue=queue) for _ in range(2)]
         wait_for(
             lambda: all(
                 f"issue_room[{job.id}] succeeded" in worker.log_path.read_text() for job in jobs

@@ -194,7 +194,8 @@ def gated_request(user, path="/offices/tomakomai-test/book/?slot=5"):
     request = RequestFactory().get(path)
     request.user = user
     request.session = SessionStore()
-    request._messages = FallbackStorage(request)
+    # Where MessageMiddleware keeps the storage: an attribute HttpRequest does not declare.
+    request._messages = FallbackStorage(request)  # type: ignore[attr-defined]
     return request
 
 
@@ -267,8 +268,8 @@ def test_the_notice_reaches_exactly_the_users_of_earlier_versions_once(
     assert callbacks, "publishing enqueues the notice after commit"
 
     with django_capture_on_commit_callbacks(execute=True):
-        notify_terms_revision.apply(args=[v2.pk])
-        notify_terms_revision.apply(args=[v2.pk])  # run again: nobody gets a second one
+        notify_terms_revision.apply(args=(v2.pk,))
+        notify_terms_revision.apply(args=(v2.pk,))  # run again: nobody gets a second one
         services.sweep_revision_notices()
 
     notices = Message.objects.filter(kind=Message.Kind.TERMS_REVISION)

@@ -69,9 +69,9 @@ def day_view(request: HttpRequest, *, model_admin: admin.ModelAdmin) -> HttpResp
         raise PermissionDenied
     by_id = {office.pk: office for office in offices}
     chosen = request.GET.get("office", "")
-    if walls_of(user).everywhere and not chosen.isdigit():
+    if walls_of(user).everywhere and not chosen.isdecimal():
         office_ids: set[int] = set()  # a national administrator picks an office first
-    elif chosen.isdigit() and int(chosen) in by_id:
+    elif chosen.isdecimal() and int(chosen) in by_id:
         office_ids = {int(chosen)}
     else:
         office_ids = set(by_id)
@@ -90,7 +90,7 @@ def day_view(request: HttpRequest, *, model_admin: admin.ModelAdmin) -> HttpResp
     wanted = request.GET.get("counsellor")
     if wanted is None and own is not None and own.office_id in office_ids:
         counsellor_id: int | None = own.pk
-    elif wanted and wanted.isdigit() and int(wanted) in {c.pk for c in counsellors}:
+    elif wanted and wanted.isdecimal() and int(wanted) in {c.pk for c in counsellors}:
         counsellor_id = int(wanted)
     else:
         counsellor_id = None

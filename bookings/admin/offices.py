@@ -168,7 +168,7 @@ class OfficeAdmin(SafeModelAdmin):
                 raise PermissionDenied
             restricted = {row["user_id"] for row in selectors.restricted_users(office)}
             user_id = request.POST.get("user_id", "")
-            if not user_id.isdigit() or int(user_id) not in restricted:
+            if not user_id.isdecimal() or int(user_id) not in restricted:
                 raise Http404
             person = get_user_model().objects.get(pk=int(user_id))
             try:

@@ -15,6 +15,12 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parents[2]
 
 
+class WorkerProcess(subprocess.Popen[bytes]):
+    """The worker's process, with the path of its log (`log_path`)."""
+
+    log_path: Path
+
+
 def test_database_url() -> str:
     """The URL of the database the tests run on (pytest-django's test database)."""
     db = connection.settings_dict
@@ -51,7 +57,7 @@ def celery_worker(
         **(extra_env or {}),
     }
     log = open(ROOT / "var" / f"worker-{queue}.log", "w+")  # noqa: SIM115
-    process = subprocess.Popen(
+    process = WorkerProcess(
         [
             sys.executable,
             "-m",
@@ -169,13 +175,16 @@ def broker_at(url: str) -> Iterator[None]:
         from kombu import pools
 
         pools.reset()  # closes every pooled producer and forgets them
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
+        # Private attributes of Celery's app and AMQP, which celery-types do not declare.
+        celery_app._pool = None  # type: ignore[attr-defined]
+        celery_app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
-    celery_app.conf.broker_url = url
+    # The same as setting the attribute (Settings.__setattr__ sets the key); the stubs
+    # declare broker_url a read-only property.
+    celery_app.conf["broker_url"] = url
     reset()
     try:
         yield
     finally:
-        celery_app.conf.broker_url = previous
+        celery_app.conf["broker_url"] = previous
         reset()
