@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from . import hooks
 from .context_processors import unread_cache_key
 from .messages import render_notice, supported_language
 from .models import AccountEvent, Message, Profile, SignIn, User
@@ -118,11 +119,26 @@ def mark_message_read(*, message: Message) -> Message:
     return message
 
 
+class ProfileError(Exception):
+    """A profile change refused, with a translated message for the field it concerns."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
 @transaction.atomic
 def update_profile(*, user: User, data: dict) -> Profile:
     """Save the profile fields in `data` (already normalised by the form). A changed phone
-    number is stamped: an immediate consultation checks how recently it changed."""
+    number is stamped: an immediate consultation checks how recently it changed. A phone
+    change that another app's rule refuses (a pending immediate consultation, K6の2(3))
+    raises ProfileError and saves nothing."""
     profile, _created = Profile.objects.select_for_update().get_or_create(user=user)
+    if profile.phone and "phone" in data and data["phone"] != profile.phone:
+        refusal = hooks.phone_change_refusal(user)
+        if refusal:
+            raise ProfileError(refusal, field="phone")
     fields = [
         "family_name",
         "given_name",

@@ -11,11 +11,10 @@ from django.views.decorators.http import require_http_methods
 
 from portal.navigation import safe_next
 
-from . import hooks, mailbox, services
+from . import mailbox, services
 from .forms import EnvironmentForm, IssuedSignInForm, ProfileForm
 from .messages import render_message
-from .models import Profile
-from .selectors import signed_in_user
+from .selectors import profile_for, signed_in_user
 
 
 @login_required
@@ -50,17 +49,17 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    current, _created = Profile.objects.get_or_create(user=user)
+    current = profile_for(user)
     if request.method == "POST":
         form = ProfileForm(request.POST)
-        if form.is_valid() and current.phone and form.cleaned_data["phone"] != current.phone:
-            refusal = hooks.phone_change_refusal(user)
-            if refusal:
-                form.add_error("phone", refusal)
         if form.is_valid():
-            services.update_profile(user=user, data=form.cleaned_data)
-            messages.success(request, _("Your profile was saved."))
-            return redirect(safe_next(request) or "profile")
+            try:
+                services.update_profile(user=user, data=form.cleaned_data)
+            except services.ProfileError as error:
+                form.add_error(error.field or None, error.message)
+            else:
+                messages.success(request, _("Your profile was saved."))
+                return redirect(safe_next(request) or "profile")
     else:
         form = ProfileForm(
             initial={
@@ -83,7 +82,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_required
 def environment(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    current, _created = Profile.objects.get_or_create(user=user)
+    current = profile_for(user)
     if request.method == "POST":
         form = EnvironmentForm(request.POST)
         if form.is_valid():

@@ -18,7 +18,7 @@ from portal.admin_tools import ReadOnlyTabularInline, SafeModelAdmin, csv_writer
 
 from . import selectors, services
 from .errors import TermsError
-from .models import Consent, TermsDocument, TermsVersion
+from .models import Consent, TermsDocument, TermsVersion, VersionStatus
 from .rendering import line_diff, render_markdown
 
 
@@ -71,20 +71,11 @@ class VersionStatusFilter(admin.SimpleListFilter):
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return [
-            ("draft", gettext_lazy("Draft")),
-            ("scheduled", gettext_lazy("Scheduled")),
-            ("published", gettext_lazy("Published")),
-        ]
+        return VersionStatus.choices
 
     def queryset(self, request, queryset):
-        now = timezone.now()
-        if self.value() == "draft":
-            return queryset.filter(published_at__isnull=True)
-        if self.value() == "scheduled":
-            return queryset.filter(effective_at__gt=now)
-        if self.value() == "published":
-            return queryset.filter(published_at__isnull=False)
+        if self.value() in VersionStatus.values:
+            return selectors.with_status(queryset, self.value())
         return queryset
 
 
@@ -139,13 +130,7 @@ class TermsVersionAdmin(SafeModelAdmin):
 
     @admin.display(description=gettext_lazy("status"))
     def status(self, obj: TermsVersion) -> str:
-        if not obj.is_published:
-            return _("Draft")
-        assert obj.effective_at is not None  # set with published_at (services.publish_version)
-        if obj.effective_at > timezone.now():
-            return _("Scheduled")
-        current = selectors.version_in_force(obj.document)
-        return _("In force") if current and current.pk == obj.pk else _("Superseded")
+        return str(selectors.version_status(obj).label)
 
     @admin.display(description=gettext_lazy("preview"))
     def preview(self, obj: TermsVersion) -> str:

@@ -60,6 +60,15 @@ class TermsVersionQuerySet(models.QuerySet):
         return self.published().filter(effective_at__lte=moment).order_by("-effective_at")
 
 
+class VersionStatus(models.TextChoices):
+    """Where a version stands now (computed by `terms.selectors.version_status`)."""
+
+    DRAFT = "draft", _("Draft")
+    SCHEDULED = "scheduled", _("Scheduled")
+    IN_FORCE = "in_force", _("In force")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
 class TermsVersion(models.Model):
     """One version (第N版) of a terms document.
 

@@ -5,15 +5,52 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
 
-from .models import Consent, TermsDocument, TermsVersion
+from .models import Consent, TermsDocument, TermsVersion, VersionStatus
 
 
 def version_in_force(document: TermsDocument, at: dt.datetime | None = None) -> TermsVersion | None:
     return TermsVersion.objects.filter(document=document).in_force_at(at or timezone.now()).first()
+
+
+def version_status(version: TermsVersion, at: dt.datetime | None = None) -> VersionStatus:
+    """The one rule of a version's status: a draft until published, scheduled until its
+    effective time, then in force until a later one takes effect, then superseded."""
+    at = at or timezone.now()
+    if not version.is_published:
+        return VersionStatus.DRAFT
+    if version.effective_at is not None and version.effective_at > at:
+        return VersionStatus.SCHEDULED
+    current = version_in_force(version.document, at)
+    if current is not None and current.pk == version.pk:
+        return VersionStatus.IN_FORCE
+    return VersionStatus.SUPERSEDED
+
+
+def with_status(
+    versions: QuerySet[TermsVersion], status: str, at: dt.datetime | None = None
+) -> QuerySet[TermsVersion]:
+    """The versions of `versions` whose `version_status` is `status`, in one query."""
+    at = at or timezone.now()
+    if status == VersionStatus.DRAFT:
+        return versions.filter(published_at__isnull=True)
+    if status == VersionStatus.SCHEDULED:
+        return versions.published().filter(effective_at__gt=at)
+    in_force = TermsVersion.objects.filter(document=OuterRef("document")).in_force_at(at)
+    marked = (
+        versions.published()
+        .filter(effective_at__lte=at)
+        .annotate(current_pk=Subquery(in_force.values("pk")[:1]))
+    )
+    if status == VersionStatus.IN_FORCE:
+        return marked.filter(pk=F("current_pk"))
+    if status == VersionStatus.SUPERSEDED:
+        return marked.exclude(pk=F("current_pk"))
+    return versions
 
 
 def upcoming_version(document: TermsDocument, at: dt.datetime | None = None) -> TermsVersion | None:
@@ -40,9 +77,7 @@ class ConsentNeed:
         return self.agreed is not None
 
 
-def latest_consents(
-    user: User, documents: Iterable[TermsDocument | int]
-) -> dict[int, Consent]:
+def latest_consents(user: User, documents: Iterable[TermsDocument | int]) -> dict[int, Consent]:
     """The user's consent to the highest version of each document (documents or their
     ids), by document id."""
     result: dict[int, Consent] = {}

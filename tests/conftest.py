@@ -9,11 +9,15 @@ import os
 import shutil
 import socket
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # around it are still plain synchronous calls.
@@ -69,7 +73,7 @@ def _fresh_cache() -> None:
 
 
 @pytest.fixture
-def make_user(django_user_model: type) -> Callable[..., object]:
+def make_user(django_user_model: "type[User]") -> Callable[..., "User"]:
     """A factory: make_user("alice@example.jp") makes a verified user who can sign in."""
     from allauth.account.models import EmailAddress
 

@@ -251,6 +251,7 @@ def test_a_changed_phone_is_stamped(client, alice):
     )
     profile = Profile.objects.get(user=alice)
     assert profile.phone.as_national == "080-9999-0000"
+    assert profile.phone_changed_at is not None
     assert abs(profile.phone_changed_at - timezone.now()) < dt.timedelta(seconds=30)
 
 

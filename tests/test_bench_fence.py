@@ -104,7 +104,7 @@ def test_a_worker_with_the_bench_settings_runs_the_no_op_task():
 
     cache.set("bench-test:noop", 0, 60)
     with celery_worker(extra_env={"DJANGO_SETTINGS_MODULE": "bench.settings"}) as (_, queue):
-        noop.apply_async(args=["bench-test:noop"], queue=queue)
+        noop.apply_async(args=("bench-test:noop",), queue=queue)
         wait_for(lambda: cache.get("bench-test:noop") == 1, timeout=30, what="the no-op task")
 
 
@@ -115,7 +115,7 @@ def test_a_product_worker_does_not_know_the_no_op_task():
     from bench.tasks import noop
 
     with celery_worker() as (process, queue):
-        noop.apply_async(args=["bench-test:noop"], queue=queue)
+        noop.apply_async(args=("bench-test:noop",), queue=queue)
         wait_for(
             lambda: "unregistered task of type 'bench.tasks.noop'" in process.log_path.read_text(),
             timeout=30,

@@ -46,7 +46,9 @@ def test_sign_up_verify_and_sign_in_in_japanese_and_english(page, settings):
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["hanako@example.jp"]
-    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", message.body).group(0)
+    found = re.search(r"https?://\S+/accounts/confirm-email/\S+/", str(message.body))
+    assert found is not None
+    link = found.group(0)
     page.goto(link)
     assert_accessible(page)
     page.get_by_role("button", name="確認する").click()

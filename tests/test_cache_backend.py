@@ -3,6 +3,7 @@
 import logging
 import socket
 import time
+from typing import Any
 
 import pytest
 import redis
@@ -15,7 +16,7 @@ from portal import cache as portal_cache
 from portal.checks import redis_cache_fails_soft
 
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
-FAIL_SOFT = {
+FAIL_SOFT: dict[str, Any] = {
     "BACKEND": "portal.cache.FailSoftRedisCache",
     "OPTIONS": {
         "CLIENT_CLASS": "django_redis.client.DefaultClient",

@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(tra
 
 def test_a_real_worker_runs_a_task_that_writes_to_the_database():
     with celery_worker() as (process, queue):
-        record_heartbeat.apply_async(args=["test-worker"], queue=queue)
+        record_heartbeat.apply_async(args=("test-worker",), queue=queue)
         wait_for(
             lambda: WorkerHeartbeat.objects.filter(name="test-worker").exists(),
             timeout=30,
@@ -35,7 +35,7 @@ def _worker_backends() -> list[tuple[int, object]]:
 
 
 def _run_heartbeat(name: str) -> None:
-    record_heartbeat.apply_async(args=[name])
+    record_heartbeat.apply_async(args=(name,))
     wait_for(
         lambda: WorkerHeartbeat.objects.filter(name=name).exists(),
         timeout=30,

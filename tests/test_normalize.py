@@ -125,7 +125,7 @@ def test_to_katakana_length_error_names_the_limit() -> None:
 
 HIRAGANA_OR_KATAKANA = st.characters(
     codec="utf-8",
-    categories=("Lo",),
+    categories=["Lo"],
     min_codepoint=0x3041,
     max_codepoint=0x30FA,
 ).filter(lambda c: not 0x3097 <= ord(c) <= 0x30A0)

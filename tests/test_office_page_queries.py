@@ -94,6 +94,7 @@ def test_a_booking_or_new_slots_show_at_once_on_the_cached_page(
         .order_by("starts_at")
         .first()
     )
+    assert slot is not None
     assert f"/book/{slot.pk}/" in client.get("/offices/cached/").content.decode()
     person = make_eligible(make_user(), office)
     with django_capture_on_commit_callbacks(execute=True):

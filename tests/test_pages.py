@@ -3,6 +3,7 @@ from http import HTTPStatus
 
 import pytest
 from django.core.management import call_command
+from django.http import StreamingHttpResponse
 from django.test import Client
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +66,7 @@ def test_static_assets_are_served_by_the_portal_itself(settings, tmp_path):
     ):
         response = client.get(path)
         assert response.status_code == HTTPStatus.OK, path
+        assert isinstance(response, StreamingHttpResponse)  # a static file, streamed
         b"".join(response.streaming_content)
     html = client.get("/").content.decode()
     assert not re.search(r'(src|href)="(https?:)?//', html), "a page loads something from elsewhere"

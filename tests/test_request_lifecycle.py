@@ -294,7 +294,7 @@ def test_each_office_expires_its_requests_at_its_own_cut_off(office, itami, coun
 def test_the_expiry_job_is_a_task_on_the_beat_every_minute():
     assert tasks.expire_requests_task.name == "bookings.tasks.expire_requests"
     assert tasks.expire_requests_task.acks_late
-    entries: dict[str, Any] = {
+    entries: dict[Any, Any] = {
         e["task"]: e["schedule"] for e in settings.CELERY_BEAT_SCHEDULE.values()
     }
     every_minute = entries["bookings.tasks.expire_requests"]
@@ -606,7 +606,7 @@ def test_the_admin_filter_of_overdue_requests_uses_the_same_rule(client, overdue
 
 def test_the_alert_job_is_a_task_on_the_beat_every_five_minutes():
     assert tasks.alert_overdue_requests_task.name == "bookings.tasks.alert_overdue_requests"
-    entries: dict[str, Any] = {
+    entries: dict[Any, Any] = {
         e["task"]: e["schedule"] for e in settings.CELERY_BEAT_SCHEDULE.values()
     }
     assert entries["bookings.tasks.alert_overdue_requests"].minute == set(range(0, 60, 5))

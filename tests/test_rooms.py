@@ -267,21 +267,19 @@ def test_requests_unanswered_for_two_business_days_are_overdue(booking, office, 
     )
 
 
-def test_the_sweeper_finds_confirmed_bookings_without_a_room(booking, settings):
+def test_the_sweeper_finds_confirmed_bookings_without_a_room(booking, settings, monkeypatch):
     settings.ROOM_SWEEP_AFTER_SECONDS = 60
     sent = []
     from bookings import tasks
 
-    original = tasks.issue_room_task.apply_async
-    tasks.issue_room_task.apply_async = lambda args, **kw: sent.append(args[0])
-    try:
-        with time_machine.travel(NOW + dt.timedelta(seconds=30), tick=False):
-            assert services.sweep_rooms() == 0  # too soon: the job may still be on its way
-        with time_machine.travel(NOW + dt.timedelta(seconds=61), tick=False):
-            assert services.sweep_rooms() == 1
-        services.issue_room(booking_id=booking.pk)
-        with time_machine.travel(NOW + dt.timedelta(seconds=120), tick=False):
-            assert services.sweep_rooms() == 0  # has its room now
-    finally:
-        tasks.issue_room_task.apply_async = original
+    monkeypatch.setattr(
+        tasks.issue_room_task, "apply_async", lambda args, **kw: sent.append(args[0])
+    )
+    with time_machine.travel(NOW + dt.timedelta(seconds=30), tick=False):
+        assert services.sweep_rooms() == 0  # too soon: the job may still be on its way
+    with time_machine.travel(NOW + dt.timedelta(seconds=61), tick=False):
+        assert services.sweep_rooms() == 1
+    services.issue_room(booking_id=booking.pk)
+    with time_machine.travel(NOW + dt.timedelta(seconds=120), tick=False):
+        assert services.sweep_rooms() == 0  # has its room now
     assert sent == [booking.pk]

@@ -59,6 +59,7 @@ def test_fixed_start_times_on_weekdays_skipping_public_holidays(office, counsell
         "2026-11-24 15:00",
     ]
     slot = Slot.objects.order_by("starts_at").first()
+    assert slot is not None
     assert slot.ends_at - slot.starts_at == dt.timedelta(minutes=30)
 
 

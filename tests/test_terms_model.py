@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 
 from terms import selectors, services
 from terms.errors import TermsError
-from terms.models import Consent, PublishedVersionIsImmutable, TermsVersion
+from terms.models import Consent, PublishedVersionIsImmutable, TermsVersion, VersionStatus
 from tests.factories import make_document, make_office, publish_historical
 
 pytestmark = pytest.mark.django_db
@@ -192,3 +192,35 @@ def test_consents_survive_retiring_the_document_and_block_deleting_it(document, 
     with pytest.raises(ProtectedError):
         user.delete()
     assert Consent.objects.filter(user=user, version=version).count() == 1
+
+
+def test_a_versions_status_has_one_rule_for_the_page_and_the_filter(document, admin_user):
+    v1 = publish_historical(document, TEXT_V1)
+    start = dt.datetime(2026, 11, 21, 9, 0, tzinfo=dt.UTC)
+    effective = dt.datetime(2026, 12, 1, 0, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False):
+        draft = services.create_draft(document=document, text=TEXT_V2, change_summary="改定")
+        assert selectors.version_status(draft) == VersionStatus.DRAFT
+        v2 = services.publish_version(
+            version=draft, effective_at=effective, published_by=admin_user
+        )
+        v3_draft = services.create_draft(document=document, text=TEXT_V2 + "追記\n")
+    expected = {
+        effective - dt.timedelta(seconds=1): {
+            v1: VersionStatus.IN_FORCE,
+            v2: VersionStatus.SCHEDULED,
+            v3_draft: VersionStatus.DRAFT,
+        },
+        effective: {
+            v1: VersionStatus.SUPERSEDED,
+            v2: VersionStatus.IN_FORCE,
+            v3_draft: VersionStatus.DRAFT,
+        },
+    }
+    for moment, statuses in expected.items():
+        with time_machine.travel(moment, tick=False):
+            for version, status in statuses.items():
+                assert selectors.version_status(version) == status
+                assert list(
+                    selectors.with_status(TermsVersion.objects.filter(document=document), status)
+                ) == [v for v, s in statuses.items() if s == status]
