@@ -40,6 +40,7 @@ lint: install
 
 test: export SECRET_KEY ?= insecure-key-for-tests-only
 test: lint
+	$(RUN) mypy .
 	$(RUN) python manage.py makemigrations --check --dry-run
 	$(RUN) pytest
 

@@ -168,9 +168,7 @@ def versions_in_force(slug: str) -> list[TermsVersion]:
     from terms.selectors import version_in_force
 
     office = Office.objects.get(slug=slug)
-    versions = [
-        version_in_force(d) for d in office.terms_documents.filter(retired_at__isnull=True)
-    ]
+    versions = [version_in_force(d) for d in office.terms_documents.filter(retired_at__isnull=True)]
     return cast(list[TermsVersion], versions)  # the demo offices' documents are all in force
 
 

@@ -27,6 +27,7 @@ from ..errors import BookingError
 from ..models import Booking, BookingEvent, Room, Slot
 from .day import act_view, day_view
 from .filters import StartsFilter
+from .immediate import counsellor_at, start_with
 from .scoping import may_at
 
 
@@ -292,8 +293,6 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
     def start_immediate(self, request: HttpRequest, queryset: QuerySet):
         """From a booking of the person; without one, from the office's page for it
         (admin.immediate)."""
-        from .immediate import counsellor_at, start_with
-
         selected = queryset.select_related("slot", "user").first()
         counsellor = None
         if selected is not None and queryset.count() == 1:

@@ -11,13 +11,12 @@ from .base import (
     ProviderError,
     ProviderNotConfigured,
 )
+from .fixed import FixedRoomProvider
+from .jitsi import JitsiProvider
+from .zoom import ZoomProvider
 
 
 def _providers() -> dict[str, type[MeetingProvider]]:
-    from .fixed import FixedRoomProvider
-    from .jitsi import JitsiProvider
-    from .zoom import ZoomProvider
-
     return {"zoom": ZoomProvider, "jitsi": JitsiProvider, "fixed": FixedRoomProvider}
 
 

@@ -1,5 +1,6 @@
 from portal import crypto
 
+from ..models import Counsellor
 from .base import MeetingDetails, MeetingRequest, ProviderNotConfigured
 
 
@@ -10,8 +11,6 @@ class FixedRoomProvider:
     local = False  # fails while a counsellor has no room entered
 
     def create(self, request: MeetingRequest) -> MeetingDetails:
-        from bookings.models import Counsellor
-
         counsellor = Counsellor.objects.get(pk=request.counsellor_id)
         if not (counsellor.fixed_meeting_id and counsellor.fixed_passcode_encrypted):
             raise ProviderNotConfigured(
