@@ -74,8 +74,9 @@ class VersionStatusFilter(admin.SimpleListFilter):
         return VersionStatus.choices
 
     def queryset(self, request, queryset):
-        if self.value() in VersionStatus.values:
-            return selectors.with_status(queryset, self.value())
+        status = self.value()
+        if status is not None and status in VersionStatus.values:
+            return selectors.with_status(queryset, status)
         return queryset
 
 

@@ -39,12 +39,10 @@ def with_status(
     if status == VersionStatus.DRAFT:
         return versions.filter(published_at__isnull=True)
     if status == VersionStatus.SCHEDULED:
-        return versions.published().filter(effective_at__gt=at)
+        return versions.filter(published_at__isnull=False, effective_at__gt=at)
     in_force = TermsVersion.objects.filter(document=OuterRef("document")).in_force_at(at)
-    marked = (
-        versions.published()
-        .filter(effective_at__lte=at)
-        .annotate(current_pk=Subquery(in_force.values("pk")[:1]))
+    marked = versions.filter(published_at__isnull=False, effective_at__lte=at).annotate(
+        current_pk=Subquery(in_force.values("pk")[:1])
     )
     if status == VersionStatus.IN_FORCE:
         return marked.filter(pk=F("current_pk"))
