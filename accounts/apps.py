@@ -19,7 +19,36 @@ class AccountsConfig(AppConfig):
         def on_password_changed(sender, request, user, **kwargs):
             services.password_changed(user=user)
 
+        _name_third_party_models()
         user_logged_in.connect(on_login, weak=False, dispatch_uid="accounts.record_sign_in")
         password_changed.connect(
             on_password_changed, weak=False, dispatch_uid="accounts.password_changed"
         )
+
+
+def _name_third_party_models() -> None:
+    """allauth's MFA and session models have no translatable names or labels: the admin
+    would show "Authenticators" and "User sessions" in Japanese pages. Name them here."""
+    from allauth.mfa.models import Authenticator
+    from allauth.usersessions.models import UserSession
+
+    names = {
+        Authenticator: (_("authenticator"), _("authenticators")),
+        UserSession: (_("user session"), _("user sessions")),
+    }
+    for model, (singular, plural) in names.items():
+        model._meta.verbose_name = singular
+        model._meta.verbose_name_plural = plural
+    labels = {
+        "created_at": _("created at"),
+        "last_used_at": _("last used at"),
+        "type": _("type"),
+        "user": _("user"),
+        "ip": _("IP address"),
+        "last_seen_at": _("last seen at"),
+        "user_agent": _("user agent"),
+    }
+    for model in names:
+        for field in model._meta.get_fields():
+            if field.name in labels and hasattr(field, "verbose_name"):
+                field.verbose_name = labels[field.name]

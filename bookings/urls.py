@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 from .views.bookings import booking_consultation_id
@@ -16,6 +16,11 @@ urlpatterns = [
         name="booking_consultation_id",
     ),
     path("me/bookings/<int:pk>/calendar.ics", views.booking_calendar, name="booking_calendar"),
+    re_path(
+        r"^feeds/counsellors/(?P<token>[A-Za-z0-9_-]{20,100})\.ics$",
+        views.counsellor_feed,
+        name="counsellor_feed",
+    ),
     path("offices/<slug:slug>/book/<int:slot_id>/", views.book, name="book"),
     path("offices/<slug:slug>/", views.office_detail, name="office_detail"),
     path("offices/<slug:slug>/terms/", views.office_terms, name="office_terms"),

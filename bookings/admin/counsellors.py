@@ -1,8 +1,10 @@
 """Counsellors and their fixed meeting rooms."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -40,9 +42,10 @@ class CounsellorAdmin(SafeModelAdmin):
     list_filter = ("office", "is_active")
     search_fields = ("display_name", "user__email")
     autocomplete_fields = ["user"]
+    actions = ["rotate_calendar_url", "revoke_calendar_url"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Counsellor | None = None):
-        fixed = ("fixed_room_notice",)
+        fixed = ("fixed_room_notice", "calendar_feed")
         if request.user.is_superuser:
             return fixed
         return ("user", "office", *fixed)  # who and where: national administrators decide
@@ -56,6 +59,43 @@ class CounsellorAdmin(SafeModelAdmin):
             "cancelled still knows it. Enter the new passcode below; your other open "
             "bookings get it in their mailbox."
         ) % {"when": dates.jdatetime(obj.fixed_room_exposed_at)}
+
+    @admin.display(description=gettext_lazy("calendar feed"))
+    def calendar_feed(self, obj: Counsellor) -> str:
+        if obj.calendar_token:
+            return _(
+                "On. The URL was shown once when it was made; make a new one from the list "
+                "of counsellors if it is lost (the old one stops working)."
+            )
+        return _("Off")
+
+    @admin.action(
+        description=gettext_lazy("Make a new calendar URL (the old one stops working)…"),
+        permissions=["change"],
+    )
+    def rotate_calendar_url(self, request: HttpRequest, queryset: QuerySet[Counsellor]) -> None:
+        for counsellor in queryset:
+            token = services.rotate_calendar_token(counsellor=counsellor)
+            url = request.build_absolute_uri(reverse("counsellor_feed", kwargs={"token": token}))
+            self.message_user(
+                request,
+                _(
+                    "The calendar URL of %(name)s (shown only now; subscribe to it in your "
+                    "calendar and keep it secret): %(url)s"
+                )
+                % {"name": counsellor.display_name, "url": url},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=gettext_lazy("Turn the calendar URL off"), permissions=["change"])
+    def revoke_calendar_url(self, request: HttpRequest, queryset: QuerySet[Counsellor]) -> None:
+        for counsellor in queryset:
+            services.revoke_calendar_token(counsellor=counsellor)
+        self.message_user(
+            request,
+            _("The calendar URL is off for %(count)s counsellors.") % {"count": len(queryset)},
+            messages.SUCCESS,
+        )
 
     def save_model(
         self, request: HttpRequest, obj: Counsellor, form: forms.ModelForm, change: bool

@@ -228,11 +228,23 @@ class Counsellor(models.Model):
     fixed_room_exposed_at = models.DateTimeField(
         _("fixed room: passcode to change since"), null=True, blank=True, editable=False
     )
+    # The private calendar feed's secret, keyed-hashed (services.counsellors): empty while
+    # the feed is off. The token itself is shown once, when it is made.
+    calendar_token = models.CharField(
+        _("calendar feed: key (hashed)"), max_length=64, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["office", "display_name"]
         verbose_name = _("counsellor")
         verbose_name_plural = _("counsellors")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["calendar_token"],
+                condition=~Q(calendar_token=""),
+                name="counsellor_calendar_token_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.office})"

@@ -13,7 +13,7 @@ from .bookings import (
     record_join,
 )
 from .consent import record_booking_consent, record_office_consent
-from .counsellors import set_fixed_passcode
+from .counsellors import revoke_calendar_token, rotate_calendar_token, set_fixed_passcode
 from .events import log_event
 from .expiry import expire_requests
 from .immediate import start_immediate_consultation
@@ -55,6 +55,8 @@ __all__ = [
     "record_join",
     "record_office_consent",
     "reissue_account",
+    "revoke_calendar_token",
+    "rotate_calendar_token",
     "send_reminders",
     "set_fixed_passcode",
     "start_immediate_consultation",

@@ -2,6 +2,7 @@
 render)."""
 
 from .bookings import book, booking_calendar, booking_cancel, booking_detail, booking_join
+from .feeds import counsellor_feed
 from .my_page import my_data, my_page
 from .offices import home, office_detail
 from .terms import consent, office_terms, terms_diff, terms_version
@@ -13,6 +14,7 @@ __all__ = [
     "booking_detail",
     "booking_join",
     "consent",
+    "counsellor_feed",
     "home",
     "my_data",
     "my_page",
