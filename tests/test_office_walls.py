@@ -311,10 +311,12 @@ def request_for(world: World, case: Case) -> tuple[str, str, dict]:
         return "post", admin_url(case.label, "change", obj.pk), {"_save": "Save"}
     if case.kind == "delete_post":
         return "post", admin_url(case.label, "delete", obj.pk), {"post": "yes"}
+    # The person's record is named by the row's office and person, not the row's pk.
+    args = [obj.slot.office_id, obj.user_id] if case.name == "bookings_booking_person" else [obj.pk]
     if case.kind == "view":
-        return "get", reverse(f"admin:{case.name}", args=[obj.pk]), {}
+        return "get", reverse(f"admin:{case.name}", args=args), {}
     if case.kind == "view_post":
-        return "post", reverse(f"admin:{case.name}", args=[obj.pk]), harmful_form(world)
+        return "post", reverse(f"admin:{case.name}", args=args), harmful_form(world)
     if case.kind == "action":
         data = {"action": case.name, "index": "0", "_selected_action": [obj.pk]}
         return "post", admin_url(case.label, "changelist"), {**harmful_form(world), **data}

@@ -28,6 +28,7 @@ from ..models import Booking, BookingEvent, Room, Slot
 from .day import act_view, day_view
 from .filters import StartsFilter
 from .immediate import counsellor_at, start_with
+from .person import person_url, person_view
 from .scoping import may_at
 
 
@@ -102,7 +103,12 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
         "start_immediate",
         "suspend_person",
     ]
-    readonly_fields = [f.name for f in Booking._meta.fields]
+    readonly_fields = [*(f.name for f in Booking._meta.fields), "person_record"]
+
+    @admin.display(description=gettext_lazy("person's record"))
+    def person_record(self, obj: Booking) -> str:
+        url = person_url(obj.slot.office_id, obj.user_id)
+        return format_html('<a href="{}">{}</a>', url, _("Open the person's record"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # bookings are made by people, or as follow-ups through the action
@@ -118,6 +124,11 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
                 "<int:pk>/act/",
                 self.admin_site.admin_view(partial(act_view, model_admin=self)),
                 name="bookings_booking_day_act",
+            ),
+            path(
+                "person/<int:office_id>/<int:user_id>/",
+                self.admin_site.admin_view(partial(person_view, model_admin=self)),
+                name="bookings_booking_person",
             ),
             path(
                 "<int:pk>/access-code/",
