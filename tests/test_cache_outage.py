@@ -109,3 +109,35 @@ def test_the_cache_works_again_once_redis_is_back(client, outage):
     cache.set("after", "up", 30)
     assert cache.get("after") == "up"
     assert client.get("/health/").json()["checks"]["cache"] == "up"
+
+
+def test_the_office_page_the_mailbox_and_a_booking_answer_with_redis_down(
+    client, make_user, outage, django_capture_on_commit_callbacks
+):
+    """What a person does during an outage still works: the office page renders its week of
+    slots afresh, the mailbox opens, and a booking POST commits and answers with its page
+    (the on-commit cache bumps fail soft instead of turning it into a 500)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from bookings.models import Booking
+    from tests.factories import make_counsellor, make_eligible, make_office_with_terms, make_slot
+
+    office = make_office_with_terms(slug="outage", municipality_codes=["01213"])
+    counsellor = make_counsellor(office)
+    starts = timezone.localtime() + dt.timedelta(days=3)
+    slot = make_slot(office, counsellor, starts.replace(hour=10, minute=0, second=0, microsecond=0))
+    person = make_eligible(make_user("carol@example.jp"), office)
+    client.force_login(person)
+    assert client.get(f"/offices/{office.slug}/").status_code == HTTPStatus.OK
+    assert client.get("/me/messages/").status_code == HTTPStatus.OK
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/offices/{office.slug}/book/{slot.pk}/",
+            {"full_name": "山田 花子", "full_name_kana": "ヤマダ ハナコ", "job_seeker_number": ""},
+        )
+    booking = Booking.objects.get(user=person, slot=slot)
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == f"/me/bookings/{booking.pk}/"
+    assert client.get(response["Location"]).status_code == HTTPStatus.OK
