@@ -3,6 +3,7 @@
 import logging
 from functools import partial
 
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
@@ -190,3 +191,13 @@ def remember_language(*, user: User, language: str) -> None:
         return
     User.objects.filter(pk=user.pk).update(language=language)
     user.language = language
+
+
+def end_sessions(*, user: User) -> int:
+    """Sign the person out everywhere, at once (allauth's usersessions tracks every session
+    of a person): after a reissue, a suspension or a second-factor reset. Returns how many
+    sessions were ended."""
+    sessions = list(UserSession.objects.filter(user_id=user.pk))
+    for session in sessions:
+        session.end()
+    return len(sessions)

@@ -21,7 +21,6 @@ from allauth.account.authentication import get_authentication_records
 from allauth.account.internal.flows.login import record_authentication
 from allauth.mfa.models import Authenticator
 from allauth.mfa.signals import authenticator_added
-from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, logout
@@ -35,6 +34,7 @@ from django.utils.translation import ngettext
 from django_htmx.http import HttpResponseClientRedirect
 
 from .models import AccountEvent, User
+from .services import end_sessions
 from .usage import SKIPPED_PREFIXES
 
 LAST_SEEN_SESSION_KEY = "staff_last_seen"
@@ -160,8 +160,7 @@ def reset_second_factor(*, user: User, actor: User, reason: str) -> int:
         raise ValueError("a reason is required")
     user = User.objects.select_for_update().get(pk=user.pk)
     deleted, _by_model = Authenticator.objects.filter(user_id=user.pk).delete()
-    for session in UserSession.objects.filter(user_id=user.pk):
-        session.end()
+    end_sessions(user=user)
     AccountEvent.objects.create(
         user=user, actor=actor, action=AccountEvent.Action.MFA_RESET, note=reason
     )

@@ -178,6 +178,16 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
     def office(self, obj: Booking) -> str:
         return obj.slot.office.name
 
+    def _each_with_reason(self, request, queryset, title: str, action, **kwargs):
+        """Ask for a reason (the person is told it), then apply `action` to each booking."""
+        return ask_reason(
+            self,
+            request,
+            queryset,
+            title=title,
+            on_reason=lambda reason: self._each(request, queryset, action, reason=reason, **kwargs),
+        )
+
     def _each(self, request, queryset, action, **kwargs) -> None:
         done = 0
         for booking in queryset:
@@ -197,14 +207,8 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
         description=gettext_lazy("Decline the selected requests…"), permissions=["change"]
     )
     def decline(self, request: HttpRequest, queryset: QuerySet):
-        return ask_reason(
-            self,
-            request,
-            queryset,
-            title=_("Decline requests"),
-            on_reason=lambda reason: self._each(
-                request, queryset, services.decline_booking, reason=reason
-            ),
+        return self._each_with_reason(
+            request, queryset, _("Decline requests"), services.decline_booking
         )
 
     @admin.action(
@@ -212,14 +216,12 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
         permissions=["change"],
     )
     def cancel_on_behalf(self, request: HttpRequest, queryset: QuerySet):
-        return ask_reason(
-            self,
+        return self._each_with_reason(
             request,
             queryset,
-            title=_("Cancel on the person's behalf"),
-            on_reason=lambda reason: self._each(
-                request, queryset, services.cancel_booking, reason=reason, on_behalf=True
-            ),
+            _("Cancel on the person's behalf"),
+            services.cancel_booking,
+            on_behalf=True,
         )
 
     def _choose_slot(self, request, queryset, *, title: str, act, done: str):
@@ -287,14 +289,8 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
 
     @admin.action(description=gettext_lazy("Undo a no-show cancellation…"), permissions=["change"])
     def undo_no_show(self, request: HttpRequest, queryset: QuerySet):
-        return ask_reason(
-            self,
-            request,
-            queryset,
-            title=_("Undo a no-show cancellation"),
-            on_reason=lambda reason: self._each(
-                request, queryset, services.undo_no_show, reason=reason
-            ),
+        return self._each_with_reason(
+            request, queryset, _("Undo a no-show cancellation"), services.undo_no_show
         )
 
     @admin.action(

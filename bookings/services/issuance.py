@@ -7,11 +7,11 @@ import string
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
-from allauth.usersessions.models import UserSession
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import AccountEvent, User
+from accounts.services import end_sessions
 
 from ..models import IssuedAccount, Office
 
@@ -52,12 +52,6 @@ def _new_consultation_id() -> str:
             return candidate
 
 
-def _end_sessions(user: User) -> None:
-    """Sign the person out everywhere (allauth's usersessions tracks every session)."""
-    for session in UserSession.objects.filter(user=user):
-        session.end()
-
-
 @transaction.atomic
 def issue_account(*, office: Office, actor: User | None, email: str = "") -> Letter:
     login_id = _new_login_id(office)
@@ -92,7 +86,7 @@ def reissue_account(*, issued: IssuedAccount, actor: User | None) -> Letter:
     user.set_password(password)
     user.must_change_password = True
     user.save(update_fields=["login_id", "password", "must_change_password"])
-    _end_sessions(user)
+    end_sessions(user=user)
     AccountEvent.objects.create(
         user=user,
         actor=actor,

@@ -4,14 +4,13 @@ A suspension is one office's measure: it cancels the person's open bookings ther
 their access codes and starts there, and ends their signed-in sessions at once. Only a
 national administrator suspends everywhere (no office). Each is logged with who and why."""
 
-from allauth.usersessions.models import UserSession
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Message, User
-from accounts.services import post_message
+from accounts.services import end_sessions, post_message
 
 from .. import caches
 from ..errors import BookingError
@@ -26,12 +25,6 @@ def _may_suspend(actor: User, office: Office | None) -> bool:
     if office is None:
         return walls.everywhere
     return walls.may("bookings.suspend_person", office.pk)
-
-
-def end_sessions(user: User) -> None:
-    """Sign the person out everywhere (allauth's usersessions tracks every session)."""
-    for session in UserSession.objects.filter(user=user):
-        session.end()
 
 
 @transaction.atomic
@@ -73,7 +66,7 @@ def suspend_person(*, user: User, office: Office | None, actor: User, reason: st
     )
     caches.my_page.changed(user.pk)
     forget_suspensions(user)
-    transaction.on_commit(lambda: end_sessions(user))
+    transaction.on_commit(lambda: end_sessions(user=user))
     return suspension
 
 
