@@ -5,4 +5,4 @@ import os
 
 os.environ.setdefault("DEBUG", "true")
 
-from portal.settings import *  # noqa: E402, F403
+from portal.settings import *  # noqa: F403

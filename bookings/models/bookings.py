@@ -1,5 +1,7 @@
 """Bookings and their audit trail."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -122,6 +124,11 @@ class Booking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    def may_be_cancelled_by_person(self, at: dt.datetime) -> bool:
+        """The person cancels an open booking in the portal up to its start (I4(3), K6(5));
+        afterwards only the office can, when they phone."""
+        return self.is_active and at < self.slot.starts_at
 
 
 class BookingEvent(models.Model):

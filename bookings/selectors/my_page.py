@@ -1,11 +1,14 @@
 """What My Page lists: a person's bookings, immediate consultations and agreed terms."""
 
+import datetime as dt
+
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
 from terms.models import Consent
 
+from .. import caches
 from ..models import Booking
 from .consent import missing_consents
 from .suspensions import active_suspensions
@@ -18,6 +21,11 @@ def bookings_of(user: User, *, past_limit: int = 20) -> tuple[list[Booking], lis
     mine = Booking.objects.filter(user=user).select_related("slot", "slot__office")
     upcoming_filter = Q(status__in=Booking.ACTIVE, slot__ends_at__gt=now)
     upcoming = list(mine.filter(upcoming_filter).order_by("slot__starts_at"))
+    # My Page's lists are cached for up to FRAGMENT_SECONDS: "Cancel" is offered only while
+    # it will still be accepted when the cached page is read.
+    later = now + dt.timedelta(seconds=caches.FRAGMENT_SECONDS)
+    for booking in upcoming:
+        booking.cancellable = booking.may_be_cancelled_by_person(later)  # type: ignore[attr-defined]
     past = list(mine.exclude(upcoming_filter).order_by("-slot__starts_at")[:past_limit])
     return upcoming, past
 

@@ -272,7 +272,7 @@ def cancel_booking(
     booking = Booking.objects.select_for_update().select_related("slot__office").get(pk=booking.pk)
     if booking.status not in Booking.ACTIVE:
         raise BookingError(_("This booking is no longer open."), "state")
-    if not on_behalf and now >= booking.slot.starts_at:
+    if not on_behalf and not booking.may_be_cancelled_by_person(now):
         raise BookingError(
             _(
                 "The consultation has started; it can no longer be cancelled here. Please phone "

@@ -133,7 +133,7 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "code": code,
         "code_state": _code_state(booking, code, request),
         # Offered only while `cancel_booking` accepts it: up to the start.
-        "can_cancel": booking.is_active and now < booking.slot.starts_at,
+        "can_cancel": booking.may_be_cancelled_by_person(now),
         "has_ended": booking.slot.ends_at <= now,
         "needs_consultation_id": consultation_ids.needs_consultation_id(booking),
     }
