@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.normalize import normalize_job_seeker_number, to_katakana
 from terms.models import TermsVersion
 
+from .selectors.sessions import needs_job_seeker_number
+
 
 class ConsentForm(forms.Form):
     version = forms.ModelChoiceField(
@@ -65,16 +67,23 @@ class BookingForm(forms.Form):
     )
 
     def __init__(
-        self, *args, office, terms_to_accept=(), offer_registering: bool = False, **kwargs
+        self,
+        *args,
+        office,
+        terms_to_accept=(),
+        offer_registering: bool = False,
+        slot=None,
+        **kwargs,
     ) -> None:
         """`offer_registering`: the person may say they will register instead of giving a
-        number (selectors.eligibility.may_apply_as_registering)."""
+        number (selectors.eligibility.may_apply_as_registering). `slot`: a session's asks
+        for a number only where staff ticked it."""
         super().__init__(*args, **kwargs)
         self.terms_to_accept = list(terms_to_accept)
         self.offers_registering = offer_registering
         if not offer_registering:
             del self.fields["registering"]
-            if office.requires_job_seeker_number:
+            if needs_job_seeker_number(office, slot):
                 self.fields["job_seeker_number"].required = True
         for version in self.terms_to_accept:
             self.fields[f"agree_{version.pk}"] = forms.BooleanField(

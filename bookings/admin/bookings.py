@@ -99,6 +99,8 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
         "mark_started",
         "mark_completed",
         "mark_contacted",
+        "mark_attended",
+        "mark_absent",
         "undo_no_show",
         "start_immediate",
         "suspend_person",
@@ -286,6 +288,20 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
     @admin.action(description=gettext_lazy("The person phoned"), permissions=["change"])
     def mark_contacted(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._mark(request, queryset, BookingEvent.Action.CONTACTED)
+
+    @admin.action(
+        description=gettext_lazy("Session: mark the selected participants present"),
+        permissions=["change"],
+    )
+    def mark_attended(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._each(request, queryset, partial(services.mark_attendance, present=True))
+
+    @admin.action(
+        description=gettext_lazy("Session: mark the selected participants absent"),
+        permissions=["change"],
+    )
+    def mark_absent(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._each(request, queryset, partial(services.mark_attendance, present=False))
 
     @admin.action(description=gettext_lazy("Undo a no-show cancellation…"), permissions=["change"])
     def undo_no_show(self, request: HttpRequest, queryset: QuerySet):

@@ -3,7 +3,7 @@
 from .bookings import Booking, BookingEvent
 from .offices import Counsellor, IssuedAccount, Office, OfficeClosure, StaffMembership
 from .people import ContinuingSupport, NoShowLift, Suspension
-from .rooms import Room, RoomQuerySet
+from .rooms import Room, RoomQuerySet, SessionRoom
 from .slots import SessionKind, Slot, SlotTemplate
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "Room",
     "RoomQuerySet",
     "SessionKind",
+    "SessionRoom",
     "Slot",
     "SlotTemplate",
     "StaffMembership",

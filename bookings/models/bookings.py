@@ -153,6 +153,9 @@ class BookingEvent(models.Model):
         OVERDUE_ALERTED = "overdue_alerted", _("Staff alerted: request unanswered")
         CONSULTATION_ID_CHECKED = "consultation_id_checked", _("Consultation ID checked")
         CONSULTATION_ID_REFUSED = "consultation_id_refused", _("Wrong consultation ID")
+        ATTENDED = "attended", _("Attended the session")
+        ABSENT = "absent", _("Absent from the session")
+        SESSION_CANCELLED = "session_cancelled", _("Session cancelled by the office")
 
     booking = models.ForeignKey(
         Booking, on_delete=models.CASCADE, related_name="events", verbose_name=_("booking")

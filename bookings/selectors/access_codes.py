@@ -29,7 +29,7 @@ def access_code_for(*, booking: Booking, user: User) -> AccessCode | str | None:
     room = booking.rooms.valid().first()
     if room is None:
         return None
-    if missing_consents(user, booking.slot.office):
+    if missing_consents(user, booking.slot.office, booking.slot):
         return "consent"
     return AccessCode(room.meeting_id, crypto.decrypt(room.passcode_encrypted), room.join_url)
 
@@ -45,6 +45,6 @@ def staff_access_code(*, booking: Booking) -> AccessCode | str | None:
     room = booking.rooms.valid().first()
     if room is None:
         return None
-    if missing_consents(booking.user, booking.slot.office):
+    if missing_consents(booking.user, booking.slot.office, booking.slot):
         return "consent"
     return AccessCode(room.meeting_id, crypto.decrypt(room.passcode_encrypted), room.join_url)

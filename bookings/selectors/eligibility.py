@@ -18,6 +18,7 @@ from accounts.selectors import profile_for
 
 from ..models import Booking, IssuedAccount, Office, Slot
 from .restrictions import counted_no_show, is_restricted
+from .sessions import consultations_only, open_bookings_of_kind
 from .support import support_of
 from .suspensions import is_suspended_at
 
@@ -64,11 +65,15 @@ class Asking:
 
 
 def booking_counts(user: User, office: Office, now: dt.datetime | None = None) -> tuple[int, int]:
-    """(no-shows that count towards the office's policy, open bookings), in one query."""
+    """(no-shows that count towards the office's policy, open consultation bookings: a
+    session's do not count), in one query."""
     now = now or timezone.now()
     counts = Booking.objects.filter(user=user, slot__office=office).aggregate(
         no_shows=Count("pk", filter=counted_no_show(office, now)),
-        open=Count("pk", filter=Q(status__in=Booking.ACTIVE, slot__ends_at__gt=now)),
+        open=Count(
+            "pk",
+            filter=Q(status__in=Booking.ACTIVE, slot__ends_at__gt=now) & consultations_only(),
+        ),
     )
     return counts["no_shows"], counts["open"]
 
@@ -220,6 +225,36 @@ def _no_show_refusal(asking: Asking, no_shows: int) -> Refusal:
     )
 
 
+def session_job_seeker_number_rule(asking: Asking) -> Refusal | None:
+    """A session asks for a job-seeker number only where staff ticked it (I1)."""
+    slot = asking.slot
+    if slot is None or not slot.requires_job_seeker_number or asking.profile.job_seeker_number:
+        return None
+    return Refusal(
+        "job_seeker_number",
+        _(
+            "This session is for registered job seekers: your job-seeker number (求職番号) "
+            "is needed."
+        ),
+        _("Enter it in your profile.") + " " + asking.call,
+        asking.profile_url,
+    )
+
+
+def _kind_limit_refusal(asking: Asking) -> Refusal | None:
+    slot = asking.slot
+    if slot is None or slot.kind_limit is None:
+        return None
+    if open_bookings_of_kind(asking.user.pk, slot, asking.now) < slot.kind_limit:
+        return None
+    return Refusal(
+        "kind_limit",
+        _("You already have as many open bookings of this kind of session as the office allows."),
+        _("Cancel or attend your other booking first (see My Page)."),
+        reverse("my_page"),
+    )
+
+
 def _limit_refusal(asking: Asking) -> Refusal:
     return Refusal(
         "limit",
@@ -236,7 +271,11 @@ def booking_history_rules(asking: Asking) -> list[Refusal]:
     found = []
     if is_restricted(no_shows, asking.office):
         found.append(_no_show_refusal(asking, no_shows))
-    if open_count >= asking.office.booking_limit:
+    if asking.slot is not None and asking.slot.is_session:
+        # A session does not count against the consultation limit; its kind may have one.
+        if (refusal := _kind_limit_refusal(asking)) is not None:
+            found.append(refusal)
+    elif open_count >= asking.office.booking_limit:
         found.append(_limit_refusal(asking))
     return found
 
@@ -249,6 +288,16 @@ RULES: list[Callable[[Asking], Refusal | None]] = [
     environment_rule,
     registering_rule,
     own_counsellor_rule,
+]
+
+# A session's own rules (I1): consent to its terms (the booking's consent gate) and what
+# staff ticked, not the office's one-to-one ones (job-seeker number, residence, "I will
+# register", the person's own counsellor).
+SESSION_RULES: list[Callable[[Asking], Refusal | None]] = [
+    issued_account_rule,
+    profile_rule,
+    session_job_seeker_number_rule,
+    environment_rule,
 ]
 
 
@@ -271,5 +320,6 @@ def refusals(
                 asking.call,
             )
         ]
-    found = [refusal for rule in RULES if (refusal := rule(asking)) is not None]
+    rules = SESSION_RULES if slot is not None and slot.is_session else RULES
+    found = [refusal for rule in rules if (refusal := rule(asking)) is not None]
     return found + booking_history_rules(asking)

@@ -20,7 +20,14 @@ from .immediate import start_immediate_consultation
 from .issuance import Letter, issue_account, reissue_account
 from .reminders import send_reminders
 from .restrictions import cancel_bookings_of_suspended, lift_restriction
-from .rooms import delete_room_at_provider, invalidate_rooms, issue_room, sweep_rooms
+from .rooms import (
+    close_session_rooms,
+    delete_room_at_provider,
+    invalidate_rooms,
+    issue_room,
+    sweep_rooms,
+)
+from .sessions import cancel_session, mark_attendance
 from .slots import generate_open_slots, generate_slots
 from .staff_bookings import book_follow_up, move_booking
 from .support import assign_counsellor, end_support
@@ -34,7 +41,9 @@ __all__ = [
     "book_follow_up",
     "cancel_booking",
     "cancel_bookings_of_suspended",
+    "cancel_session",
     "check_slot_is_bookable",
+    "close_session_rooms",
     "confirm_booking",
     "create_booking",
     "decline_booking",
@@ -49,6 +58,7 @@ __all__ = [
     "lift_restriction",
     "lift_suspension",
     "log_event",
+    "mark_attendance",
     "move_booking",
     "record",
     "record_booking_consent",

@@ -6,6 +6,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +16,7 @@ from portal.jobs import enqueue_on_commit
 
 from .. import caches
 from ..errors import BookingError
-from ..models import Booking, BookingEvent
+from ..models import Booking, BookingEvent, SessionKind
 from .bookings import booking_message_params
 from .events import log_event
 from .rooms import invalidate_rooms, issue_room_task
@@ -61,8 +62,9 @@ def record(
 
 def sweep_no_shows(*, now: dt.datetime | None = None) -> int:
     """Cancel as no-shows the confirmed bookings with no join, no start and no contact
-    NO_SHOW_AFTER_MINUTES after their start. One conditional UPDATE: a join that commits
-    first wins (the row no longer matches), running twice or late changes nothing more."""
+    NO_SHOW_AFTER_MINUTES after their start (of a session only where staff enabled it).
+    One conditional UPDATE: a join that commits first wins (the row no longer matches),
+    running twice or late changes nothing more."""
     now = now or timezone.now()
     deadline = now - dt.timedelta(minutes=settings.NO_SHOW_AFTER_MINUTES)
     conditions = {
@@ -71,8 +73,11 @@ def sweep_no_shows(*, now: dt.datetime | None = None) -> int:
         "started_at__isnull": True,
         "contacted_at__isnull": True,
     }
+    # A session's participants only where staff enabled the rule for it; the host marks
+    # their attendance otherwise.
+    applies = Q(slot__kind=SessionKind.CONSULTATION) | Q(slot__no_show_applies=True)
     due = list(
-        Booking.objects.filter(slot__starts_at__lte=deadline, **conditions).values_list(
+        Booking.objects.filter(applies, slot__starts_at__lte=deadline, **conditions).values_list(
             "pk", flat=True
         )
     )

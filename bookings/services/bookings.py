@@ -17,7 +17,7 @@ from portal.jobs import enqueue_on_commit
 from .. import caches, calendar
 from ..errors import BookingError
 from ..models import Booking, BookingEvent, Office, Slot
-from ..selectors import eligibility
+from ..selectors import eligibility, sessions
 from .consent import record_booking_consent
 from .events import log_event
 from .rooms import invalidate_rooms, issue_room_task
@@ -27,14 +27,26 @@ logger = logging.getLogger(__name__)
 
 def booking_message_params(booking: Booking, **more: object) -> dict:
     """What every mailbox message about a booking names: the office and the consultation's
-    time (the parameters of each kind are listed in `accounts.messages`)."""
-    office = booking.slot.office
+    time, and a session's title and notes for participants (the parameters of each kind
+    are listed in `accounts.messages`)."""
+    office, slot = booking.slot.office, booking.slot
+    session = (
+        {
+            "title": slot.title,
+            "title_en": slot.title_en,
+            "notes": slot.participant_notes,
+            "notes_en": slot.participant_notes_en,
+        }
+        if slot.is_session
+        else {}
+    )
     return {
         "office_name": office.name,
         "office_name_en": office.name_en,
         "office_phone": office.phone.as_national if office.phone else "",
-        "starts_at": booking.slot.starts_at,
-        "ends_at": booking.slot.ends_at,
+        "starts_at": slot.starts_at,
+        "ends_at": slot.ends_at,
+        **session,
         **more,
     }
 
@@ -137,7 +149,8 @@ def create_booking(
     now: dt.datetime | None = None,
 ) -> Booking:
     """Apply for a slot. Confirmed at once, or a request for offices whose counsellor
-    decides and for a person about to register (`registering`, K2(2)). Refused with a
+    decides and for a person about to register (`registering`, K2(2)); a session by its
+    own rule (confirmed at once unless staff ticked otherwise, I1). Refused with a
     BookingError (and nothing written) when any rule fails."""
     now = now or timezone.now()
     lock_person(user.pk)  # the person first, then the slot (see `lock_person`)
@@ -160,6 +173,7 @@ def create_booking(
         acknowledged=acknowledged_versions or set(),
         ip_address=ip_address,
         user_agent=user_agent,
+        slot=slot,
     )
     booking = _insert_booking(
         slot=slot,
@@ -175,7 +189,7 @@ def create_booking(
         created_at=now,
     )
     log_event(booking=booking, action=BookingEvent.Action.REQUESTED, actor=user)
-    if office.requires_counsellor_confirmation or registering:
+    if sessions.needs_confirmation(office, slot, registering=registering):
         _tell_request_received(booking)
     else:
         booking = confirm_booking(booking=booking, actor=None, now=now)

@@ -9,7 +9,8 @@ from terms.selectors import consent_needs
 from terms.services import record_consent
 
 from ..errors import BookingError
-from ..models import Booking, Office
+from ..models import Booking, Office, Slot
+from ..selectors.sessions import terms_documents_for
 
 
 def record_office_consent(
@@ -46,11 +47,13 @@ def record_booking_consent(
     acknowledged: set[int],
     ip_address: str | None,
     user_agent: str,
+    slot: Slot | None = None,
 ) -> None:
     """Applying counts as consent (K前文, I相談前文): record it as such for the versions in
     force the user acknowledged in the form. A user who agreed to an older version must read
-    the changes first, and nobody books without consent to the version in force."""
-    for need in consent_needs(user, office.terms_documents.all()):
+    the changes first, and nobody books without consent to the version in force (of a
+    session's own terms document, for a session's `slot`)."""
+    for need in consent_needs(user, terms_documents_for(office, slot)):
         if need.is_revision:
             raise BookingError(
                 _("The terms of use have changed. Please read the changes and agree first."),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from celery import shared_task
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from phonenumber_field.phonenumber import PhoneNumber
@@ -22,7 +22,7 @@ from portal.internals import PreparedQuery
 from portal.jobs import enqueue_on_commit
 
 from ..meetings import MeetingRequest, ProviderError, local_providers, provider_for
-from ..models import Booking, Counsellor, Room
+from ..models import Booking, Counsellor, Room, SessionKind, SessionRoom, Slot
 
 logger = logging.getLogger(__name__)
 
@@ -45,11 +45,29 @@ class _LockedBooking:
     meeting_provider: str
     office_name_en: str
     language: str
+    slot_id: int
+    slot_kind: str
+    slot_provider: str
+    slot_title: str
+    slot_title_en: str
+    no_show_applies: bool
+
+    @property
+    def is_session(self) -> bool:
+        return self.slot_kind != SessionKind.CONSULTATION
+
+    @property
+    def provider(self) -> str:
+        """The session's own provider where staff chose one, else the office's."""
+        return (self.is_session and self.slot_provider) or self.meeting_provider
 
     def request(self) -> MeetingRequest:
+        topic = f"{self.office_name} オンライン相談"
+        if self.is_session:
+            topic = f"{self.office_name} {self.slot_title}".strip()
         return MeetingRequest(
             booking_id=self.pk,
-            topic=f"{self.office_name} オンライン相談",
+            topic=topic,
             starts_at=self.starts_at,
             minutes=int((self.ends_at - self.starts_at).total_seconds() // 60),
             counsellor_id=self.counsellor_id,
@@ -69,6 +87,12 @@ _LOCKED_FIELDS = (
     "slot__office__meeting_provider",
     "slot__office__name_en",
     "user__language",
+    "slot_id",
+    "slot__kind",
+    "slot__meeting_provider",
+    "slot__title",
+    "slot__title_en",
+    "slot__no_show_applies",
 )
 # The room job's statements for its own booking, compiled once per process: it runs once
 # per confirmation.
@@ -114,6 +138,8 @@ def issue_room(*, booking_id: int) -> int | None:
         # locking SELECT would still see the snapshot from before the wait.)
         if made := _VALID_ROOM.rows(booking_id):
             return made[0][0]
+        if booking.is_session:
+            return _make_participant_room(booking)
         batch, served = [booking], [booking_id]
         local = local_providers()
         if booking.meeting_provider in local:
@@ -138,6 +164,7 @@ def _lock_others_awaiting(
             awaiting_room=True,
             slot__ends_at__gt=now,
             slot__office__meeting_provider__in=providers,
+            slot__kind=SessionKind.CONSULTATION,  # a session's participants share its room
         )
         .exclude(pk=booking_id)
         .order_by("confirmed_at", "pk")
@@ -182,6 +209,49 @@ def _make_rooms(bookings: list[_LockedBooking]) -> dict[int, int]:
     return {room.booking_id: room.pk for room in rooms}
 
 
+def _make_participant_room(booking: _LockedBooking) -> int:
+    """A participant's room of a session (the booking is locked): the session's one
+    meeting, made now if this is its first participant, copied, with its message."""
+    session_room = _session_room(booking)
+    room = Room.objects.create(
+        booking_id=booking.pk,
+        provider=session_room.provider,
+        meeting_id=session_room.meeting_id,
+        passcode_encrypted=session_room.passcode_encrypted,
+        join_url=session_room.join_url,
+        session_room=session_room,
+    )
+    post_new_messages([_access_code(booking, room.pk)])
+    Booking.objects.filter(pk=booking.pk).update(awaiting_room=False)
+    logger.info(
+        "room %s of session room %s issued for booking %s", room.pk, session_room.pk, booking.pk
+    )
+    return room.pk
+
+
+def _session_room(booking: _LockedBooking) -> SessionRoom:
+    """The session's valid room, made once: the slot's row is locked (after the booking's,
+    the order everywhere) while it is looked for and made, so the room jobs of two
+    participants never make two; the unique constraint stays the guard of last resort."""
+    Slot.objects.select_for_update().filter(pk=booking.slot_id).values_list("pk").first()
+    # A statement of its own after the lock is held: it sees a room committed meanwhile.
+    found = SessionRoom.objects.filter(slot_id=booking.slot_id, invalidated_at__isnull=True).first()
+    if found is not None:
+        return found
+    provider = provider_for(booking.provider)
+    details = provider.create(booking.request())
+    session_room = SessionRoom.objects.create(
+        slot_id=booking.slot_id,
+        provider=provider.name,
+        meeting_id=details.meeting_id,
+        passcode_encrypted=crypto.encrypt(details.passcode),
+        join_url=details.join_url,
+        external_id=details.external_id,
+    )
+    logger.info("session room %s made for slot %s", session_room.pk, booking.slot_id)
+    return session_room
+
+
 def _access_code(booking: _LockedBooking, room_id: int) -> Message:
     """The mailbox message of a new room: the access code itself is shown with it."""
     terms_url = settings.SITE_URL + reverse("office_terms", kwargs={"slug": booking.office_slug})
@@ -200,7 +270,17 @@ def _access_code(booking: _LockedBooking, room_id: int) -> Message:
             "starts_at": booking.starts_at,
             "ends_at": booking.ends_at,
             "terms_url": terms_url,
-            "minutes": settings.NO_SHOW_AFTER_MINUTES,
+            # A session's participants are not cancelled as no-shows unless staff said so.
+            "minutes": (
+                settings.NO_SHOW_AFTER_MINUTES
+                if not booking.is_session or booking.no_show_applies
+                else 0
+            ),
+            **(
+                {"title": booking.slot_title, "title_en": booking.slot_title_en}
+                if booking.is_session
+                else {}
+            ),
         },
         # The key names the room made in this transaction: it cannot exist yet.
         key=f"access-code:{room_id}",
@@ -212,12 +292,15 @@ def invalidate_rooms(*, booking: Booking, rotating: bool = False) -> None:
     """The booking's room stops working now; the provider deletes it after commit.
 
     A counsellor's fixed room cannot be revoked for one person: its passcode is marked to
-    be changed (unless this is that change, `rotating`)."""
+    be changed (unless this is that change, `rotating`). A participant's room of a
+    session only stops showing the code to them: the session's meeting goes on for the
+    others (`close_session_rooms` ends it)."""
     now = timezone.now()
     for room in booking.rooms.valid():
         room.invalidated_at = now
         room.save(update_fields=["invalidated_at"])
-        enqueue_on_commit(delete_room_at_provider_task, room.pk)
+        if room.session_room_id is None:
+            enqueue_on_commit(delete_room_at_provider_task, room.pk)
         if room.provider == "fixed" and not rotating:
             Counsellor.objects.filter(
                 pk=booking.slot.counsellor_id, fixed_room_exposed_at__isnull=True
@@ -246,11 +329,76 @@ def sweep_rooms(*, now: dt.datetime | None = None) -> int:
     for booking_id in booking_ids:
         issue_room_task.apply_async(args=(booking_id,))
     stale = Room.objects.filter(
-        invalidated_at__isnull=False, provider_deleted_at__isnull=True, provider="zoom"
+        invalidated_at__isnull=False,
+        provider_deleted_at__isnull=True,
+        provider="zoom",
+        session_room__isnull=True,
     ).values_list("pk", flat=True)[:500]
     for room_id in stale:
         delete_room_at_provider_task.apply_async(args=(room_id,))
+    close_session_rooms(now=now)
+    stale_sessions = SessionRoom.objects.filter(
+        invalidated_at__isnull=False, provider_deleted_at__isnull=True, provider="zoom"
+    ).values_list("pk", flat=True)[:500]
+    for session_room_id in stale_sessions:
+        delete_session_room_at_provider_task.apply_async(args=(session_room_id,))
     return len(booking_ids)
+
+
+def invalidate_session_room(*, slot: Slot, now: dt.datetime | None = None) -> int:
+    """A cancelled session's meeting ends now: its room and every participant's room are
+    invalidated, and the provider deletes the meeting after commit. Returns how many
+    session rooms were closed (0 or 1)."""
+    now = now or timezone.now()
+    closing = list(
+        SessionRoom.objects.select_for_update()
+        .filter(slot=slot, invalidated_at__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    if not closing:
+        return 0
+    Room.objects.filter(session_room_id__in=closing, invalidated_at__isnull=True).update(
+        invalidated_at=now
+    )
+    SessionRoom.objects.filter(pk__in=closing).update(invalidated_at=now)
+    for session_room_id in closing:
+        enqueue_on_commit(delete_session_room_at_provider_task, session_room_id)
+    return len(closing)
+
+
+def close_session_rooms(*, now: dt.datetime | None = None) -> int:
+    """The meetings of sessions that are over (or cancelled) are closed: one conditional
+    UPDATE each for the session rooms and their participants' rooms; the provider deletes
+    them after commit (and the sweeper sends again what a broker outage dropped). Safe to
+    run twice."""
+    now = now or timezone.now()
+    over = Q(slot__ends_at__lte=now) | Q(slot__cancelled_at__isnull=False)
+    with transaction.atomic():
+        closing = list(
+            SessionRoom.objects.filter(over, invalidated_at__isnull=True).values_list(
+                "pk", flat=True
+            )[:500]
+        )
+        if not closing:
+            return 0
+        SessionRoom.objects.filter(pk__in=closing, invalidated_at__isnull=True).update(
+            invalidated_at=now
+        )
+        Room.objects.filter(session_room_id__in=closing, invalidated_at__isnull=True).update(
+            invalidated_at=now
+        )
+        for session_room_id in closing:
+            enqueue_on_commit(delete_session_room_at_provider_task, session_room_id)
+    logger.info("%s session rooms closed", len(closing))
+    return len(closing)
+
+
+def delete_session_room_at_provider(*, session_room_id: int) -> None:
+    room = SessionRoom.objects.filter(pk=session_room_id, provider_deleted_at__isnull=True).first()
+    if room is None or room.invalidated_at is None:
+        return
+    provider_for(room.provider).delete(room.external_id)
+    SessionRoom.objects.filter(pk=room.pk).update(provider_deleted_at=timezone.now())
 
 
 @shared_task(
@@ -276,6 +424,18 @@ def issue_room_task(booking_id: int) -> int | None:
 )
 def delete_room_at_provider_task(room_id: int) -> None:
     delete_room_at_provider(room_id=room_id)
+
+
+@shared_task(
+    name="bookings.tasks.delete_session_room_at_provider",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(ProviderError,),
+    retry_backoff=5,
+    max_retries=8,
+)
+def delete_session_room_at_provider_task(session_room_id: int) -> None:
+    delete_session_room_at_provider(session_room_id=session_room_id)
 
 
 @shared_task(name="bookings.tasks.sweep_rooms", acks_late=True)

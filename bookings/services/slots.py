@@ -8,13 +8,54 @@ from django.utils import timezone
 
 from .. import caches, calendar
 from ..models import Office, Slot, SlotTemplate
+from ..selectors.sessions import session_refusal
 from ..selectors.slot_rules import template_refusal
+
+
+def _length(template: SlotTemplate, office: Office) -> dt.timedelta:
+    """A session's own length where its template has one, else the office's."""
+    if template.is_session and template.minutes:
+        return dt.timedelta(minutes=template.minutes)
+    return dt.timedelta(minutes=office.slot_minutes)
+
+
+def _keeps_to_rules(template: SlotTemplate, office: Office) -> bool:
+    """A template made before the office's rules changed publishes nothing outside them
+    (a session's time is its own, but its host is of the office)."""
+    if template.is_session:
+        return (
+            session_refusal(
+                office,
+                counsellor_office_id=template.counsellor.office_id,
+                end_time=template.end_time,
+            )
+            is None
+        )
+    refusal = template_refusal(
+        office, weekday=template.weekday, start=template.start_time, end=template.end_time
+    )
+    return refusal is None
+
+
+# A session's own settings, copied from its template to each slot published from it.
+SESSION_FIELDS = (
+    "description",
+    "description_en",
+    "participant_notes",
+    "participant_notes_en",
+    "terms_document_id",
+    "requires_job_seeker_number",
+    "requires_confirmation",
+    "no_show_applies",
+    "kind_limit",
+    "meeting_provider",
+)
 
 
 def _template_starts(template: SlotTemplate, office: Office) -> list[dt.time]:
     if template.end_time is None:
         return [template.start_time]
-    starts, length = [], dt.timedelta(minutes=office.slot_minutes)
+    starts, length = [], _length(template, office)
     cursor = dt.datetime.combine(dt.date.min, template.start_time)
     end = dt.datetime.combine(dt.date.min, template.end_time)
     while cursor + length <= end:
@@ -34,13 +75,8 @@ def generate_slots(*, office: Office, start: dt.date, weeks: int) -> int:
     templates = [
         template
         for template in office.slot_templates.filter(is_active=True).select_related("counsellor")
-        # A template made before the office's rules changed publishes nothing outside them.
-        if template_refusal(
-            office, weekday=template.weekday, start=template.start_time, end=template.end_time
-        )
-        is None
+        if _keeps_to_rules(template, office)
     ]
-    length = dt.timedelta(minutes=office.slot_minutes)
     candidates = []
     for offset in range(weeks * 7):
         day = start + dt.timedelta(days=offset)
@@ -56,11 +92,16 @@ def generate_slots(*, office: Office, start: dt.date, weeks: int) -> int:
                         office=office,
                         counsellor=template.counsellor,
                         starts_at=starts_at,
-                        ends_at=starts_at + length,
+                        ends_at=starts_at + _length(template, office),
                         kind=template.kind,
                         capacity=template.capacity,
                         title=template.title,
                         title_en=template.title_en,
+                        **(
+                            {name: getattr(template, name) for name in SESSION_FIELDS}
+                            if template.is_session
+                            else {}
+                        ),
                     )
                 )
     if not candidates:

@@ -44,12 +44,13 @@ def book(request: HttpRequest, slug: str, slot_id: int) -> HttpResponse:
         for refusal in refusals:
             messages.error(request, refusal.reason)
         return redirect(office)
-    terms_to_accept = [need.version for need in selectors.missing_consents(user, office)]
-    offer_registering = selectors.may_apply_as_registering(office, profile)
+    terms_to_accept = [need.version for need in selectors.missing_consents(user, office, slot)]
+    offer_registering = not slot.is_session and selectors.may_apply_as_registering(office, profile)
     if request.method == "POST":
         form = BookingForm(
             request.POST,
             office=office,
+            slot=slot,
             terms_to_accept=terms_to_accept,
             offer_registering=offer_registering,
         )
@@ -87,6 +88,7 @@ def book(request: HttpRequest, slug: str, slot_id: int) -> HttpResponse:
     else:
         form = BookingForm(
             office=office,
+            slot=slot,
             terms_to_accept=terms_to_accept,
             offer_registering=offer_registering,
             initial={

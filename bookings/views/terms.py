@@ -23,7 +23,7 @@ from terms.models import TermsDocument, TermsVersion
 from terms.rendering import line_diff, render_markdown
 
 from ..forms import ConsentForm, DiffForm
-from ..models import Office
+from ..models import Office, Slot
 from ..selectors import missing_consents
 from ..services import record_office_consent
 
@@ -188,7 +188,14 @@ def require_current_consent(
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         office = get_object_or_404(Office, slug=slug)
-        needs = missing_consents(request.user, office)
+        # A session's booking needs its own terms only (I1), not every document's.
+        slot_id = kwargs.get("slot_id")
+        slot = (
+            Slot.objects.filter(pk=slot_id, office=office).first()
+            if isinstance(slot_id, int)
+            else None
+        )
+        needs = missing_consents(request.user, office, slot)
         if first_consent_in_form:
             needs = [need for need in needs if need.is_revision]
         if needs:
