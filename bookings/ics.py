@@ -35,7 +35,11 @@ def booking_calendar(booking: Booking) -> bytes:
     event.add("dtstamp", timezone.now())
     event.add("dtstart", timezone.localtime(booking.slot.starts_at))
     event.add("dtend", timezone.localtime(booking.slot.ends_at))
-    event.add("summary", f"オンライン相談（{office.name}）")
+    slot = booking.slot
+    if slot.is_session:  # its own title and length (ends_at), e.g. a 60-minute seminar
+        event.add("summary", f"{slot.title or slot.get_kind_display()}（{office.name}）")
+    else:
+        event.add("summary", f"オンライン相談（{office.name}）")
     my_page = settings.SITE_URL + reverse("booking_detail", kwargs={"pk": booking.pk})
     event.add(
         "description",
@@ -82,7 +86,7 @@ def counsellor_feed(counsellor: Counsellor) -> bytes:
             event.add("dtstamp", now)
             event.add("dtstart", timezone.localtime(slot.starts_at))
             event.add("dtend", timezone.localtime(slot.ends_at))
-            if slot.kind == SessionKind.SESSION:
+            if slot.kind != SessionKind.CONSULTATION:
                 summary = _("Seminar or tour #%(number)s") % {"number": booking.pk}
             else:
                 summary = _("Online consultation #%(number)s") % {"number": booking.pk}

@@ -20,13 +20,14 @@ from accounts.models import Profile, User
 from portal import crypto
 from terms.models import Consent, TermsDocument, TermsVersion
 
-from .. import services
+from .. import calendar, services
 from ..models import (
     Counsellor,
     IssuedAccount,
     Office,
     OfficeClosure,
     SessionKind,
+    Slot,
     SlotTemplate,
     StaffMembership,
 )
@@ -80,9 +81,41 @@ def _ensure_terms(office: Office) -> None:
 WEEKDAYS = range(5)
 
 
+SERVICES_TERMS = "itami-online-services"
+SEMINAR = {
+    "kind": SessionKind.SEMINAR,
+    "capacity": 5,
+    "title": "オンライン就職セミナー（応募書類の書き方）",
+    "title_en": "Online seminar: writing your application documents",
+    "description": "履歴書・職務経歴書の書き方を、例を見ながら説明します。",
+    "description_en": "How to write a CV and a career summary, with examples.",
+    "participant_notes": "お手元に筆記用具と、お持ちであれば作成中の履歴書をご用意ください。",
+    "participant_notes_en": "Have a pen at hand and, if you have one, the CV you are writing.",
+    "meeting_provider": Office.MeetingProvider.JITSI,
+}
+TOUR = {
+    "kind": SessionKind.COMPANY_TOUR,
+    "capacity": 10,
+    "title": "オンライン企業見学会（市内の製造業）",
+    "title_en": "Online company tour: a manufacturer in the city",
+    "description": "市内の製造業の職場を、オンラインで見学します。質問の時間もあります。",
+    "description_en": "A look at a workplace of a manufacturer in the city, with questions.",
+    "participant_notes": "カメラはオフのままで参加できます。",
+    "participant_notes_en": "You may keep your camera off.",
+    "meeting_provider": Office.MeetingProvider.JITSI,
+}
+TOUR_START, TOUR_MINUTES, TOUR_MONTHS = dt.time(14, 0), 90, 3
+
+
+def _services_terms(office: Office) -> dict:
+    """Itami's sessions need consent to its online services terms only (I1)."""
+    return {"terms_document": office.terms_documents.get(slug=SERVICES_TERMS)}
+
+
 def _ensure_templates(office: Office, counsellor: Counsellor) -> None:
     """Weekly templates from the office's slot rules (K: fixed times; I: a 10:00–16:00
-    window, with a seminar on Wednesday afternoons; T: times the centre sets)."""
+    window, with a 60-minute seminar on Wednesday afternoons and the Friday afternoon kept
+    for the monthly company tour; T: times the centre sets)."""
     if office.slot_templates.exists():
         return
     templates = []
@@ -90,6 +123,8 @@ def _ensure_templates(office: Office, counsellor: Counsellor) -> None:
         if office.slot_mode == Office.SlotMode.WINDOW:
             assert office.window_start is not None  # a window office has its window
             window_end = office.window_end
+            if office.slug == "itami" and weekday == 4:
+                window_end = dt.time(13, 30)  # the company tour's afternoon (_ensure_tours)
             if office.slug == "itami" and weekday == 2:
                 window_end = dt.time(14, 0)
                 templates.append(
@@ -98,10 +133,9 @@ def _ensure_templates(office: Office, counsellor: Counsellor) -> None:
                         counsellor=counsellor,
                         weekday=weekday,
                         start_time=dt.time(14, 30),
-                        kind=SessionKind.SESSION,
-                        capacity=5,
-                        title="オンライン就職セミナー（応募書類の書き方）",
-                        title_en="Online seminar: writing your application documents",
+                        minutes=60,
+                        **SEMINAR,
+                        **_services_terms(office),
                     )
                 )
             templates.append(
@@ -124,6 +158,33 @@ def _ensure_templates(office: Office, counsellor: Counsellor) -> None:
                     )
                 )
     SlotTemplate.objects.bulk_create(templates)
+
+
+def _ensure_tours(office: Office, counsellor: Counsellor) -> None:
+    """Itami's monthly company tour (one-off sessions staff would add in admin): on the
+    first open Friday of this month and the next ones, at 14:00 for 90 minutes."""
+    if office.slug != "itami":
+        return
+    closures = list(office.closures.all())
+    today = timezone.localdate()
+    for offset in range(TOUR_MONTHS):
+        year, month = divmod(today.month - 1 + offset, 12)
+        day = dt.date(today.year + year, month + 1, 1)
+        while day.weekday() != 4 or not calendar.is_open_day(office, day, closures):
+            day += dt.timedelta(days=1)
+        if day <= today:
+            continue
+        starts_at = timezone.make_aware(dt.datetime.combine(day, TOUR_START))
+        Slot.objects.get_or_create(
+            counsellor=counsellor,
+            starts_at=starts_at,
+            defaults={
+                "office": office,
+                "ends_at": starts_at + dt.timedelta(minutes=TOUR_MINUTES),
+                **TOUR,
+                **_services_terms(office),
+            },
+        )
 
 
 def _ensure_closure(office: Office) -> None:
@@ -206,6 +267,7 @@ def load_demo() -> list[DemoSignIn]:
         _ensure_templates(office, counsellor)
         _ensure_closure(office)
         services.generate_slots(office=office, start=timezone.localdate(), weeks=office.weeks_open)
+        _ensure_tours(office, counsellor)
         sign_ins.append(
             DemoSignIn(f"counsellor, {office.name_en}", email, DEMO_PASSWORD, totp=True)
         )

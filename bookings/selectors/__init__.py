@@ -13,6 +13,7 @@ from .immediate import immediate_candidates
 from .my_page import agreed_terms_by_office, bookings_of, my_page_lists
 from .requests import WaitingRequest, answer_by, is_overdue, overdue_requests, waiting_requests
 from .restrictions import counted_no_show, restricted_users
+from .sessions import upcoming_sessions
 from .slots import free_slots, open_weeks, parse_week, slots_by_day, week_of_free_slots
 from .support import assignment_refusal, support_of
 
@@ -42,6 +43,7 @@ __all__ = [
     "slots_by_day",
     "staff_access_code",
     "support_of",
+    "upcoming_sessions",
     "waiting_requests",
     "week_of_free_slots",
 ]

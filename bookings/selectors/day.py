@@ -127,11 +127,11 @@ def day_of(
     nearly_full: list[Slot] = list(
         Slot.objects.filter(
             office_id__in=office_ids,
-            kind=SessionKind.SESSION,
             cancelled_at__isnull=True,
             starts_at__gte=now,
             starts_at__lt=now + dt.timedelta(days=14),
         )
+        .exclude(kind=SessionKind.CONSULTATION)
         .annotate(taken=Count("bookings", filter=Q(bookings__status__in=Booking.ACTIVE)))
         .filter(taken__gte=F("capacity") * 0.8)
         .order_by("starts_at")

@@ -50,7 +50,8 @@ def agreed_terms_by_office(user: User) -> list[dict]:
 
 
 def my_page_lists(user: User) -> dict:
-    """Everything My Page lists: upcoming and past bookings, immediate consultations an
+    """Everything My Page lists: upcoming consultations, upcoming sessions, past bookings,
+    immediate consultations an
     office has started (with the terms still to agree to), and the agreed terms."""
     upcoming, past = bookings_of(user)
     immediate = [
@@ -59,7 +60,9 @@ def my_page_lists(user: User) -> dict:
         if b.is_immediate and b.status == Booking.Status.CONFIRMED
     ]
     return {
-        "upcoming": upcoming,
+        # Consultations and sessions (seminars, tours…) are listed apart.
+        "upcoming": [b for b in upcoming if not b.slot.is_session],
+        "sessions": [b for b in upcoming if b.slot.is_session],
         "past": past,
         "immediate": immediate,
         "consent_offices": agreed_terms_by_office(user),

@@ -18,6 +18,7 @@ from .. import caches, selectors
 from ..models import Office
 from ..selectors import missing_consents
 from ..selectors.eligibility import may_apply_as_registering
+from ..selectors.sessions import upcoming_sessions
 from ..selectors.support import OwnCounsellor, own_counsellor, with_own_counsellor
 
 
@@ -77,6 +78,9 @@ def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "office": office,
         "slots_html": slots_html,
         "counsellor": counsellor,
+        # Seminars, tours and other sessions, with the seats left (full ones too).
+        "sessions": upcoming_sessions(office, now),
+        "book_prefix": reverse("book", kwargs={"slug": office.slug, "slot_id": 0})[:-2],
     }
     if request.user.is_authenticated:
         context["refusals"] = selectors.refusals(request.user, office, now=now)
