@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from celery import shared_task
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -229,11 +229,27 @@ def _make_participant_room(booking: _LockedBooking) -> int:
     return room.pk
 
 
+# The namespace of the session-room locks (PostgreSQL advisory locks: key, slot id).
+SESSION_ROOM_LOCK = 1015
+
+
+def _lock_session_room(slot_id: int) -> None:
+    """The lock under which a session's room is looked for and made. On PostgreSQL an
+    advisory lock of the transaction, not the slot's row: people go on booking seats
+    while a provider is slow to make the meeting. Elsewhere (SQLite, which runs one
+    write transaction at a time) the slot's row."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SESSION_ROOM_LOCK, slot_id])
+    else:
+        Slot.objects.select_for_update().filter(pk=slot_id).values_list("pk").first()
+
+
 def _session_room(booking: _LockedBooking) -> SessionRoom:
-    """The session's valid room, made once: the slot's row is locked (after the booking's,
-    the order everywhere) while it is looked for and made, so the room jobs of two
+    """The session's valid room, made once: under the session's room lock (taken after
+    the booking's row lock) it is looked for and made, so the room jobs of two
     participants never make two; the unique constraint stays the guard of last resort."""
-    Slot.objects.select_for_update().filter(pk=booking.slot_id).values_list("pk").first()
+    _lock_session_room(booking.slot_id)
     # A statement of its own after the lock is held: it sees a room committed meanwhile.
     found = SessionRoom.objects.filter(slot_id=booking.slot_id, invalidated_at__isnull=True).first()
     if found is not None:
