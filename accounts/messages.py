@@ -27,7 +27,8 @@ Parameters are JSON. Conventions:
 - `office_phone` is the office's number in national format ("0144-32-5221").
 
 Parameters of each kind (O = the office: `office_name`, `office_name_en`; W = the
-consultation: `starts_at`, `ends_at`):
+consultation: `starts_at`, `ends_at`; a message about a session (seminar, tour…) also
+has its `title`, `title_en` and, where the kind uses them, `notes`, `notes_en`):
 
     general            subject, body, subject_en, body_en (a notice written by staff; the
                        English reader gets the `_en` text when it is not blank)
@@ -37,9 +38,11 @@ consultation: `starts_at`, `ends_at`):
     booking_confirmed  O, W
     booking_declined   O, W, reason, office_phone
     booking_cancelled  O, W, reason (blank when the person cancelled without one),
-                       by_staff (true: cancelled by the office, e.g. when the person phoned)
+                       by_staff (true: cancelled by the office, e.g. when the person phoned),
+                       session_cancelled (true: the office cancelled the whole session)
     booking_moved      O, W (the new time), old_starts_at, old_ends_at
-    access_code        O, W, office_phone, terms_url (absolute); the attachment
+    access_code        O, W, office_phone, terms_url (absolute), minutes (the no-show
+                       rule; 0 for a session without it); the attachment
                        "room:<id>" shows the code itself, which is never a parameter
     reminder           O, W, office_phone
     no_show            O, W, office_phone, minutes (the no-show rule, 10)
