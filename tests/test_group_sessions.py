@@ -551,3 +551,17 @@ def test_the_demo_gives_itami_a_weekly_seminar_and_a_monthly_company_tour():
     assert itami.meeting_provider == "fixed"
     # The tour of 8 January 2027: the year-end closure and New Year's Day are skipped.
     assert timezone.localtime(tours[1].starts_at).date() == dt.date(2027, 1, 8)
+
+
+def test_the_room_sweeper_closes_the_meetings_of_sessions_that_are_over(
+    office, seminar, alice, sent, django_capture_on_commit_callbacks
+):
+    booking = book_quietly(office, alice, seminar, django_capture_on_commit_callbacks)
+    issue_all([booking])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sweep_rooms(now=seminar.ends_at - dt.timedelta(minutes=1))
+    assert SessionRoom.objects.get().invalidated_at is None
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sweep_rooms(now=seminar.ends_at)
+    assert SessionRoom.objects.get().invalidated_at == seminar.ends_at
+    assert not Room.objects.valid().exists()
