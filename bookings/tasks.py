@@ -8,6 +8,7 @@ from .services.expiry import expire_requests_task
 from .services.reminders import send_reminders_task
 from .services.rooms import delete_room_at_provider_task, issue_room_task, sweep_rooms_task
 from .services.slots import generate_open_slots_task
+from .services.waiting_offers import sweep_waiting_lists_task
 
 __all__ = [
     "alert_overdue_requests_task",
@@ -18,4 +19,5 @@ __all__ = [
     "send_reminders_task",
     "sweep_no_shows_task",
     "sweep_rooms_task",
+    "sweep_waiting_lists_task",
 ]

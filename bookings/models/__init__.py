@@ -5,6 +5,7 @@ from .offices import Counsellor, IssuedAccount, Office, OfficeClosure, StaffMemb
 from .people import ContinuingSupport, NoShowLift, Suspension
 from .rooms import Room, RoomQuerySet
 from .slots import SessionKind, Slot, SlotTemplate
+from .waiting import WaitingEntry
 
 __all__ = [
     "Booking",
@@ -22,4 +23,5 @@ __all__ = [
     "SlotTemplate",
     "StaffMembership",
     "Suspension",
+    "WaitingEntry",
 ]

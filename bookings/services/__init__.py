@@ -25,19 +25,31 @@ from .slots import generate_open_slots, generate_slots
 from .staff_bookings import book_follow_up, move_booking
 from .support import assign_counsellor, end_support
 from .suspensions import lift_suspension, suspend_person
+from .waiting import (
+    accept_offer,
+    close_waiting_list,
+    decline_offer,
+    join_waiting_list,
+    leave_waiting_list,
+    offer_free_seats,
+    sweep_waiting_lists,
+)
 
 __all__ = [
     "BookingError",
     "Letter",
+    "accept_offer",
     "alert_overdue_requests",
     "assign_counsellor",
     "book_follow_up",
     "cancel_booking",
     "cancel_bookings_of_suspended",
     "check_slot_is_bookable",
+    "close_waiting_list",
     "confirm_booking",
     "create_booking",
     "decline_booking",
+    "decline_offer",
     "delete_room_at_provider",
     "end_support",
     "expire_requests",
@@ -46,10 +58,13 @@ __all__ = [
     "invalidate_rooms",
     "issue_account",
     "issue_room",
+    "join_waiting_list",
+    "leave_waiting_list",
     "lift_restriction",
     "lift_suspension",
     "log_event",
     "move_booking",
+    "offer_free_seats",
     "record",
     "record_booking_consent",
     "record_join",
@@ -63,5 +78,6 @@ __all__ = [
     "suspend_person",
     "sweep_no_shows",
     "sweep_rooms",
+    "sweep_waiting_lists",
     "undo_no_show",
 ]

@@ -19,6 +19,7 @@ from ..models import Office
 from ..selectors import missing_consents
 from ..selectors.eligibility import may_apply_as_registering
 from ..selectors.support import OwnCounsellor, own_counsellor, with_own_counsellor
+from ..selectors.waiting import full_sessions
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -77,6 +78,7 @@ def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "office": office,
         "slots_html": slots_html,
         "counsellor": counsellor,
+        "full_sessions": full_sessions(office, request.user, now),
     }
     if request.user.is_authenticated:
         context["refusals"] = selectors.refusals(request.user, office, now=now)
