@@ -54,6 +54,10 @@ class WaitingEntry(models.Model):
     )
     close_reason = models.CharField(_("reason"), max_length=300, blank=True)
 
+    # The place in the queue, where a service or selector counted it (not stored: it is
+    # the number of open entries of the slot up to this one).
+    position: int | None = None
+
     class Meta:
         ordering = ["slot", "pk"]
         verbose_name = _("waiting-list entry")

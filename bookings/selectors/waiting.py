@@ -89,7 +89,8 @@ def position_of(entry: WaitingEntry) -> int:
     ).count()
 
 
-def _with_positions(entries: QuerySet[WaitingEntry]) -> QuerySet[WaitingEntry]:
+def _with_positions(entries: QuerySet[WaitingEntry]) -> list[WaitingEntry]:
+    """The entries, each with its `position` (one query)."""
     ahead = WaitingEntry.objects.filter(
         slot=OuterRef("slot"), status__in=WaitingEntry.ACTIVE, pk__lte=OuterRef("pk")
     )
@@ -97,7 +98,11 @@ def _with_positions(entries: QuerySet[WaitingEntry]) -> QuerySet[WaitingEntry]:
         ahead.order_by().values("slot").annotate(n=Count("pk")).values("n"),
         output_field=IntegerField(),
     )
-    return entries.annotate(position=counted)
+    found: list[WaitingEntry] = []
+    for entry in entries.annotate(queue_position=counted):
+        entry.position = entry.queue_position
+        found.append(entry)
+    return found
 
 
 def entries_of(user: User) -> list[WaitingEntry]:
@@ -106,7 +111,7 @@ def entries_of(user: User) -> list[WaitingEntry]:
     entries = WaitingEntry.objects.filter(
         user=user, status__in=WaitingEntry.ACTIVE, slot__cancelled_at__isnull=True
     ).select_related("slot", "slot__office")
-    return list(_with_positions(entries).order_by("slot__starts_at", "pk"))
+    return _with_positions(entries.order_by("slot__starts_at", "pk"))
 
 
 @dataclass(frozen=True)

@@ -45,8 +45,8 @@ __all__ = [
 def join_waiting_list(
     *, user: User, office: Office, slot_id: int, now: dt.datetime | None = None
 ) -> WaitingEntry:
-    """Put the person at the end of a full session's waiting list. The returned entry
-    carries its `position`."""
+    """Put the person at the end of a full session's waiting list. The entry returned
+    carries its `position`, counted under the slot's lock: the place the person is told."""
     now = now or timezone.now()
     lock_person(user.pk)
     slot = lock_slot(slot_id)
@@ -71,7 +71,7 @@ def join_waiting_list(
         raise BookingError(
             _("You are on this session's waiting list already."), "duplicate"
         ) from None
-    entry.position = position_of(entry)  # type: ignore[attr-defined]
+    entry.position = position_of(entry)
     return entry
 
 

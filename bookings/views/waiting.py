@@ -37,7 +37,7 @@ def waiting_join(request: HttpRequest, slug: str, slot_id: int) -> HttpResponse:
                 "You are on the waiting list, number %(position)s. When a seat is free for "
                 "you, it is offered to you in your mailbox."
             )
-            % {"position": entry.position},  # type: ignore[attr-defined]
+            % {"position": entry.position},
         )
     return redirect(f"{office.get_absolute_url()}#waiting-heading")
 
