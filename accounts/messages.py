@@ -53,6 +53,12 @@ has its `title`, `title_en` and, where the kind uses them, `notes`, `notes_en`):
     request_overdue_staff  (to the office's staff) O, W, office_phone, office_id,
                        booking_id, full_name, full_name_kana, requested_at, answer_by_at,
                        admin_url (absolute)
+    waiting_offer      (a seat of a full session offered to the first person waiting) O,
+                       W, office_phone, office_id, title, title_en (the session's), expires_at;
+                       the message's link is the offer's page (accept or decline)
+    waiting_offer_expired  O, W, office_phone, office_id, title, title_en, expires_at
+    waiting_closed     O, W, office_phone, office_id, title, title_en, why ("cancelled": the
+                       session is cancelled; "closed": its booking closed), reason
 
 The e-mail that says a message is waiting (`notice`) has one parameter, `url`, and never
 carries the message's content, an access code or a passcode.

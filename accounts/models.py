@@ -234,6 +234,9 @@ class Message(models.Model):
         REQUEST_EXPIRED = "request_expired", _("Booking request expired")
         REQUEST_OVERDUE = "request_overdue", _("Booking request not yet answered")
         REQUEST_OVERDUE_STAFF = "request_overdue_staff", _("Unanswered booking request")
+        WAITING_OFFER = "waiting_offer", _("A seat is free for you")
+        WAITING_OFFER_EXPIRED = "waiting_offer_expired", _("Seat offer expired")
+        WAITING_CLOSED = "waiting_closed", _("Waiting list closed")
 
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="messages", verbose_name=_("user")

@@ -28,6 +28,7 @@ COUNSELLOR = [
     "bookings.view_suspension",
     "bookings.suspend_person",
     "bookings.view_continuingsupport",
+    "bookings.view_waitingentry",
     "terms.view_termsdocument",
     "terms.view_termsversion",
     "terms.view_consent",

@@ -13,6 +13,7 @@ from .services.rooms import (
     sweep_rooms_task,
 )
 from .services.slots import generate_open_slots_task
+from .services.waiting_offers import sweep_waiting_lists_task
 
 __all__ = [
     "alert_overdue_requests_task",
@@ -24,4 +25,5 @@ __all__ = [
     "send_reminders_task",
     "sweep_no_shows_task",
     "sweep_rooms_task",
+    "sweep_waiting_lists_task",
 ]

@@ -22,6 +22,11 @@ urlpatterns = [
         name="counsellor_feed",
     ),
     path("offices/<slug:slug>/book/<int:slot_id>/", views.book, name="book"),
+    path(
+        "offices/<slug:slug>/waiting/<int:slot_id>/join/", views.waiting_join, name="waiting_join"
+    ),
+    path("offices/<slug:slug>/offers/<int:pk>/", views.waiting_offer, name="waiting_offer"),
+    path("me/waiting/<int:pk>/leave/", views.waiting_leave, name="waiting_leave"),
     path("offices/<slug:slug>/", views.office_detail, name="office_detail"),
     path("offices/<slug:slug>/terms/", views.office_terms, name="office_terms"),
     path("offices/<slug:slug>/terms/consent/", views.consent, name="office_terms_consent"),

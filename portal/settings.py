@@ -349,6 +349,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-rooms": {"task": "bookings.tasks.sweep_rooms", "schedule": 60.0},
     "sweep-no-shows": {"task": "bookings.tasks.sweep_no_shows", "schedule": 60.0},
+    # On the minute: offers of a freed seat expire, and close at the booking cut-off.
+    "sweep-waiting-lists": {"task": "bookings.tasks.sweep_waiting_lists", "schedule": crontab()},
     # On the minute: the cut-offs and answer-by moments fall at midnight.
     "expire-requests": {"task": "bookings.tasks.expire_requests", "schedule": crontab()},
     "alert-overdue-requests": {

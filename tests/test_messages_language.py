@@ -51,6 +51,12 @@ OFFICE = {
     "office_phone": "0144-32-5221",
 }
 CONSULTATION = {**OFFICE, "starts_at": STARTS, "ends_at": ENDS}
+SESSION = {
+    **CONSULTATION,
+    "office_id": 7,
+    "title": "就職活動セミナー",
+    "title_en": "Job-search seminar",
+}
 
 # Every kind with the parameters its callers pass, and what each language must say.
 KINDS: dict[str, tuple[dict[str, Any], list[str], list[str]]] = {
@@ -156,6 +162,21 @@ KINDS: dict[str, tuple[dict[str, Any], list[str], list[str]]] = {
             "2026年11月26日（木）09:15",
         ],
         ["unanswered", "Booking: 42", WHEN_EN, "Thu, 26 November 2026, 09:15", "/admin/"],
+    ),
+    Message.Kind.WAITING_OFFER: (
+        {**SESSION, "expires_at": jst(2026, 12, 1, 15)},
+        ["キャンセル待ち", WHEN_JA, "「就職活動セミナー」", "2026年12月1日（火）15:00まで", "辞退"],
+        ["A seat is free", WHEN_EN, "“Job-search seminar”", "until Tue, 1 December 2026, 15:00"],
+    ),
+    Message.Kind.WAITING_OFFER_EXPIRED: (
+        {**SESSION, "expires_at": jst(2026, 12, 1, 15)},
+        ["期限", WHEN_JA, "次の方", "0144-32-5221"],
+        ["expired", WHEN_EN, "next person waiting", "0144-32-5221"],
+    ),
+    Message.Kind.WAITING_CLOSED: (
+        {**SESSION, "why": "cancelled", "reason": "講師の急病のため"},
+        ["中止", "キャンセル待ちを終了", "講師の急病のため", WHEN_JA],
+        ["cancelled", "waiting list is closed", WHEN_EN, "Hello Work Tomakomai"],
     ),
 }
 

@@ -36,6 +36,7 @@ from bookings.models import (
     SlotTemplate,
     StaffMembership,
     Suspension,
+    WaitingEntry,
 )
 from portal import crypto
 from terms.models import Consent, TermsDocument, TermsVersion
@@ -55,6 +56,7 @@ WORLD_MODELS = frozenset(
         "bookings.staffmembership",
         "bookings.suspension",
         "bookings.continuingsupport",
+        "bookings.waitingentry",
         "terms.termsdocument",
         "terms.termsversion",
         "terms.consent",
@@ -108,6 +110,7 @@ class Side:
     authenticator: Authenticator
     user_session: UserSession
     staff_access: StaffAccess
+    waiting: WaitingEntry
     markers: list[str] = field(default_factory=list)
 
 
@@ -136,6 +139,7 @@ class World:
             ),
             "bookings.suspension": (self.a.suspension, self.b.suspension),
             "bookings.continuingsupport": (self.a.support, self.b.support),
+            "bookings.waitingentry": (self.a.waiting, self.b.waiting),
             "terms.termsdocument": (self.a.document, self.b.document),
             "terms.termsversion": (self.a.draft, self.b.draft),
             "terms.consent": (self.a.consent, self.b.consent),
@@ -351,6 +355,8 @@ def build_side(letter: str) -> Side:
     staff_access = StaffAccess.objects.create(
         staff=manager, subject=person, what="user", object_id=str(person.pk)
     )
+    # The person waits for a seat in the office's free slot (a full session's waiting list).
+    waiting = WaitingEntry.objects.create(slot=free_slot, user=person)
     markers = [
         family,
         given,
@@ -401,6 +407,7 @@ def build_side(letter: str) -> Side:
         authenticator=authenticator,
         user_session=user_session,
         staff_access=staff_access,
+        waiting=waiting,
         markers=cast(list[str], markers),  # every one of them is set in this world
     )
 

@@ -72,6 +72,7 @@ class OfficeAdmin(SafeModelAdmin):
                     "weeks_open",
                     "meeting_provider",
                     "booking_limit",
+                    "waiting_offer_hours",
                 )
             },
         ),

@@ -64,6 +64,7 @@ WALLS: dict[str, Wall] = {
     "bookings.staffmembership": Wall("office"),
     "bookings.suspension": Wall("office", person="user"),
     "bookings.continuingsupport": Wall("office", person="user"),
+    "bookings.waitingentry": Wall("slot__office", person="user"),
     "terms.termsdocument": Wall("offices"),
     "terms.termsversion": Wall("document__offices"),
     "terms.consent": Wall("version__document__offices", person="user"),

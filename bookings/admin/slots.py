@@ -18,6 +18,7 @@ from ..errors import BookingError
 from ..models import Booking, SessionKind, Slot, SlotTemplate
 from ..selectors.sessions import session_refusal
 from ..selectors.slot_rules import template_refusal
+from ..services.waiting_offers import offer_seats_on_commit
 from .filters import StartsFilter
 
 SESSION_FIELDS = [
@@ -150,6 +151,8 @@ class SlotAdmin(SafeModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         caches.slot_weeks.changed(obj.office_id)
+        if change and "capacity" in form.changed_data:
+            offer_seats_on_commit(obj)  # a capacity raise frees seats for the waiting list
 
     def delete_model(self, request, obj) -> None:
         caches.slot_weeks.changed(obj.office_id)

@@ -5,6 +5,7 @@ from .offices import Counsellor, IssuedAccount, Office, OfficeClosure, StaffMemb
 from .people import ContinuingSupport, NoShowLift, Suspension
 from .rooms import Room, RoomQuerySet, SessionRoom
 from .slots import SessionKind, Slot, SlotTemplate
+from .waiting import WaitingEntry
 
 __all__ = [
     "Booking",
@@ -23,4 +24,5 @@ __all__ = [
     "SlotTemplate",
     "StaffMembership",
     "Suspension",
+    "WaitingEntry",
 ]

@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -107,6 +108,15 @@ class Office(models.Model):
         default=MeetingProvider.JITSI,
     )
     booking_limit = models.PositiveSmallIntegerField(_("open bookings allowed per user"), default=1)
+    waiting_offer_hours = models.PositiveSmallIntegerField(
+        _("a freed seat is offered to the waiting list for (hours)"),
+        default=24,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "How long the first person on a full session's waiting list may accept a seat "
+            "that frees; never past the booking cut-off."
+        ),
+    )
 
     # Eligibility rules.
     requires_job_seeker_number = models.BooleanField(_("needs a job-seeker number"), default=False)

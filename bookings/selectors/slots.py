@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from .. import calendar
 from ..models import Booking, Office, Slot
+from .waiting import held_seats
 
 
 def free_slots(
@@ -29,9 +30,12 @@ def free_slots(
     if counsellor_id is not None:
         slots = slots.filter(counsellor_id=counsellor_id)
     return (
-        slots.annotate(taken=Count("bookings", filter=Q(bookings__status__in=Booking.ACTIVE)))
-        .filter(taken__lt=F("capacity"))
-        .annotate(seats_left=F("capacity") - F("taken"))
+        slots.annotate(
+            taken=Count("bookings", filter=Q(bookings__status__in=Booking.ACTIVE)),
+            held=held_seats(),  # a seat for each person on a session's waiting list
+        )
+        .filter(taken__lt=F("capacity") - F("held"))
+        .annotate(seats_left=F("capacity") - F("taken") - F("held"))
         .order_by("starts_at", "counsellor_id")
     )
 

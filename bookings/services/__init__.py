@@ -32,10 +32,20 @@ from .slots import generate_open_slots, generate_slots
 from .staff_bookings import book_follow_up, move_booking
 from .support import assign_counsellor, end_support
 from .suspensions import lift_suspension, suspend_person
+from .waiting import (
+    accept_offer,
+    close_waiting_list,
+    decline_offer,
+    join_waiting_list,
+    leave_waiting_list,
+    offer_free_seats,
+    sweep_waiting_lists,
+)
 
 __all__ = [
     "BookingError",
     "Letter",
+    "accept_offer",
     "alert_overdue_requests",
     "assign_counsellor",
     "book_follow_up",
@@ -44,9 +54,11 @@ __all__ = [
     "cancel_session",
     "check_slot_is_bookable",
     "close_session_rooms",
+    "close_waiting_list",
     "confirm_booking",
     "create_booking",
     "decline_booking",
+    "decline_offer",
     "delete_room_at_provider",
     "end_support",
     "expire_requests",
@@ -55,11 +67,14 @@ __all__ = [
     "invalidate_rooms",
     "issue_account",
     "issue_room",
+    "join_waiting_list",
+    "leave_waiting_list",
     "lift_restriction",
     "lift_suspension",
     "log_event",
     "mark_attendance",
     "move_booking",
+    "offer_free_seats",
     "record",
     "record_booking_consent",
     "record_join",
@@ -73,5 +88,6 @@ __all__ = [
     "suspend_person",
     "sweep_no_shows",
     "sweep_rooms",
+    "sweep_waiting_lists",
     "undo_no_show",
 ]

@@ -18,9 +18,11 @@ from .. import caches, calendar
 from ..errors import BookingError
 from ..models import Booking, BookingEvent, Office, Slot
 from ..selectors import eligibility, sessions
+from ..selectors.waiting import refuse_queue_jump
 from .consent import record_booking_consent
 from .events import log_event
 from .rooms import invalidate_rooms, issue_room_task
+from .waiting_offers import offer_seats_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -160,6 +162,7 @@ def create_booking(
     if slot is None:
         raise BookingError(_("This slot does not exist. Please choose another."), "missing")
     check_slot_is_bookable(slot=slot, office=office, now=now)
+    refuse_queue_jump(slot=slot, user=user)  # the seats a session's waiting list keeps
     application = eligibility.Application(job_seeker_number, registering)
     refused = eligibility.refusals(user, office, now=now, slot=slot, application=application)
     if refused:
@@ -262,6 +265,7 @@ def decline_booking(*, booking: Booking, actor: User | None, reason: str) -> Boo
     booking.cancelled_at = timezone.now()
     booking.cancel_reason = reason
     booking.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+    offer_seats_on_commit(booking.slot)  # to the waiting list
     log_event(booking=booking, action=BookingEvent.Action.DECLINED, actor=actor, note=reason)
     post_message(
         user=booking.user,
@@ -301,6 +305,7 @@ def cancel_booking(
     booking.cancelled_at = now
     booking.cancel_reason = reason
     booking.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+    offer_seats_on_commit(booking.slot)  # to the waiting list
     invalidate_rooms(booking=booking)
     log_event(
         booking=booking,

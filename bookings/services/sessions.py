@@ -18,6 +18,7 @@ from ..models import Booking, BookingEvent, Slot
 from .bookings import booking_message_params
 from .events import log_event
 from .rooms import invalidate_rooms, invalidate_session_room
+from .waiting import close_waiting_list
 
 
 @transaction.atomic
@@ -68,6 +69,8 @@ def cancel_session(
             ),
             key=f"session-cancelled:{booking.pk}",
         )
+    # The people on its waiting list are told too (their entries end).
+    close_waiting_list(slot=slot, reason=reason, now=now)
     invalidate_session_room(slot=slot, now=now)
     return len(bookings)
 

@@ -6,6 +6,7 @@ from .feeds import counsellor_feed
 from .my_page import my_data, my_page
 from .offices import home, office_detail
 from .terms import consent, office_terms, terms_diff, terms_version
+from .waiting import waiting_join, waiting_leave, waiting_offer
 
 __all__ = [
     "book",
@@ -22,4 +23,7 @@ __all__ = [
     "office_terms",
     "terms_diff",
     "terms_version",
+    "waiting_join",
+    "waiting_leave",
+    "waiting_offer",
 ]

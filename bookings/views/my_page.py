@@ -14,6 +14,7 @@ from accounts.selectors import signed_in_user
 
 from .. import caches, selectors
 from ..selectors import export
+from ..selectors.waiting import entries_of
 
 
 @login_required
@@ -35,7 +36,12 @@ def my_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "bookings/my_page.html",
-        {"notices_html": notices_html, "lists_html": lists_html},
+        {
+            "notices_html": notices_html,
+            "lists_html": lists_html,
+            # Not cached: a place in a queue moves as the people ahead leave it.
+            "waiting_entries": entries_of(user),
+        },
     )
 
 

@@ -20,6 +20,7 @@ from ..selectors import missing_consents
 from ..selectors.eligibility import may_apply_as_registering
 from ..selectors.sessions import upcoming_sessions
 from ..selectors.support import OwnCounsellor, own_counsellor, with_own_counsellor
+from ..selectors.waiting import full_sessions
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -81,6 +82,7 @@ def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
         # Seminars, tours and other sessions, with the seats left (full ones too).
         "sessions": upcoming_sessions(office, now),
         "book_prefix": reverse("book", kwargs={"slug": office.slug, "slot_id": 0})[:-2],
+        "full_sessions": full_sessions(office, request.user, now),
     }
     if request.user.is_authenticated:
         context["refusals"] = selectors.refusals(request.user, office, now=now)

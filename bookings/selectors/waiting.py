@@ -1,0 +1,181 @@
+"""Reads of the waiting lists (キャンセル待ち): which sessions are full, who is where in
+the queue, and how many seats a person may take now without jumping it."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+
+from .. import calendar
+from ..errors import BookingError
+from ..models import Booking, Office, SessionKind, Slot, WaitingEntry
+
+
+def is_session(slot: Slot) -> bool:
+    """A session with several seats, the only kind of slot with a waiting list."""
+    return slot.kind != SessionKind.CONSULTATION and slot.capacity > 1
+
+
+def _count_of(queryset: QuerySet) -> Subquery:
+    return Subquery(
+        queryset.order_by().values("slot").annotate(n=Count("pk")).values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def held_seats() -> Coalesce:
+    """An annotation for slots: the seats their waiting lists keep (one per entry waiting
+    or offered), for the lists of free seats."""
+    active = WaitingEntry.objects.filter(slot=OuterRef("pk"), status__in=WaitingEntry.ACTIVE)
+    return Coalesce(_count_of(active), 0)
+
+
+def seats_free_for(slot: Slot, user: User | AnonymousUser | None) -> int:
+    """The seats `user` may take now: the capacity less the open bookings and less one seat
+    for each person ahead of them on the waiting list (everyone on it, for a person not
+    on it). A person still waiting for their turn takes none: their seat comes as an
+    offer. Read under the slot's row lock, it is what a booking may take."""
+    active = Booking.objects.filter(slot=slot, status__in=Booking.ACTIVE).count()
+    entries = WaitingEntry.objects.filter(slot=slot, status__in=WaitingEntry.ACTIVE)
+    mine = None
+    if user is not None and user.is_authenticated:
+        mine = entries.filter(user_id=user.pk).first()
+    if mine is None:
+        ahead = entries.count()
+    elif mine.status == WaitingEntry.Status.WAITING:
+        return 0
+    else:
+        ahead = entries.filter(pk__lt=mine.pk).count()
+    return max(slot.capacity - active - ahead, 0)
+
+
+def refuse_queue_jump(*, slot: Slot, user: User) -> None:
+    """Refuse a booking that would take a seat the waiting list keeps for someone else.
+    Called by the booking service with the slot locked; a slot without a waiting list
+    costs one query."""
+    if not WaitingEntry.objects.filter(slot=slot, status__in=WaitingEntry.ACTIVE).exists():
+        return
+    if seats_free_for(slot, user) > 0:
+        return
+    if WaitingEntry.objects.filter(
+        slot=slot, user=user, status=WaitingEntry.Status.WAITING
+    ).exists():
+        raise BookingError(
+            _(
+                "You are on this session's waiting list: when a seat is free for you, it is "
+                "offered to you in your mailbox."
+            ),
+            "waiting_list",
+        )
+    raise BookingError(
+        _(
+            "This session is full: seats that free are offered to the people on its waiting "
+            "list in turn. You may join the waiting list on the office's page."
+        ),
+        "waiting_list",
+    )
+
+
+def position_of(entry: WaitingEntry) -> int:
+    """The entry's place in the queue (1: next to be offered a seat, or offered now)."""
+    return WaitingEntry.objects.filter(
+        slot_id=entry.slot_id, status__in=WaitingEntry.ACTIVE, pk__lte=entry.pk
+    ).count()
+
+
+def _with_positions(entries: QuerySet[WaitingEntry]) -> list[WaitingEntry]:
+    """The entries, each with its `position` (one query)."""
+    ahead = WaitingEntry.objects.filter(
+        slot=OuterRef("slot"), status__in=WaitingEntry.ACTIVE, pk__lte=OuterRef("pk")
+    )
+    counted = Subquery(
+        ahead.order_by().values("slot").annotate(n=Count("pk")).values("n"),
+        output_field=IntegerField(),
+    )
+    found: list[WaitingEntry] = []
+    for entry in entries.annotate(queue_position=counted):
+        entry.position = entry.queue_position
+        found.append(entry)
+    return found
+
+
+def entries_of(user: User) -> list[WaitingEntry]:
+    """The person's open entries (waiting or offered), soonest session first, each with
+    its `position`."""
+    entries = WaitingEntry.objects.filter(
+        user=user, status__in=WaitingEntry.ACTIVE, slot__cancelled_at__isnull=True
+    ).select_related("slot", "slot__office")
+    return _with_positions(entries.order_by("slot__starts_at", "pk"))
+
+
+@dataclass(frozen=True)
+class FullSession:
+    """A full session on the office's page, with the person's entry (and place) if any."""
+
+    slot: Slot
+    entry: WaitingEntry | None
+    waiting: int  # how many people are on its waiting list
+    booked: bool  # the person holds a seat in it already
+
+
+def full_sessions(
+    office: Office, user: User | AnonymousUser, now: dt.datetime | None = None
+) -> list[FullSession]:
+    """The office's sessions still open for booking that have no seat left for someone
+    outside the waiting list, within the weeks the office keeps open."""
+    now = now or timezone.now()
+    first = calendar.first_bookable_moment(office, now)
+    slots = (
+        Slot.objects.filter(
+            office=office,
+            cancelled_at__isnull=True,
+            capacity__gt=1,
+            starts_at__gte=first,
+            starts_at__lt=first + dt.timedelta(weeks=office.weeks_open + 1),
+        )
+        .exclude(kind=SessionKind.CONSULTATION)
+        .annotate(
+            taken=Count("bookings", filter=Q(bookings__status__in=Booking.ACTIVE)),
+            held=held_seats(),
+        )
+        .filter(taken__gte=F("capacity") - F("held"))
+        .order_by("starts_at", "pk")
+    )
+    found = list(slots)
+    mine: dict[int, WaitingEntry] = {}
+    booked: set[int] = set()
+    if user.is_authenticated and found:
+        ids = [slot.pk for slot in found]
+        entries = WaitingEntry.objects.filter(
+            user_id=user.pk, status__in=WaitingEntry.ACTIVE, slot__in=ids
+        )
+        mine = {entry.slot_id: entry for entry in _with_positions(entries)}
+        booked = set(
+            Booking.objects.filter(
+                user_id=user.pk, status__in=Booking.ACTIVE, slot__in=ids
+            ).values_list("slot_id", flat=True)
+        )
+    return [
+        FullSession(
+            slot=slot,
+            entry=mine.get(slot.pk),
+            waiting=slot.held,
+            booked=slot.pk in booked,
+        )
+        for slot in found
+    ]
+
+
+def waiting_list_of(slot: Slot) -> QuerySet[WaitingEntry]:
+    """A session's open entries in queue order (for staff)."""
+    return (
+        WaitingEntry.objects.filter(slot=slot, status__in=WaitingEntry.ACTIVE)
+        .select_related("user")
+        .order_by("pk")
+    )
