@@ -38,7 +38,8 @@ consultation: `starts_at`, `ends_at`):
     booking_declined   O, W, reason, office_phone
     booking_cancelled  O, W, reason (blank when the person cancelled without one),
                        by_staff (true: cancelled by the office, e.g. when the person phoned)
-    booking_moved      O, W (the new time), old_starts_at, old_ends_at
+    booking_moved      O, W (the new time), old_starts_at, old_ends_at, confirmed,
+                       by_person (true: the person changed it themselves on the booking page)
     access_code        O, W, office_phone, terms_url (absolute); the attachment
                        "room:<id>" shows the code itself, which is never a parameter
     reminder           O, W, office_phone

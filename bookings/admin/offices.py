@@ -72,6 +72,8 @@ class OfficeAdmin(SafeModelAdmin):
                     "weeks_open",
                     "meeting_provider",
                     "booking_limit",
+                    "move_limit",
+                    "shows_counsellor_names",
                 )
             },
         ),
