@@ -352,12 +352,19 @@ def booking_change(request: HttpRequest, pk: int) -> HttpResponse:
         status = HTTPStatus.BAD_REQUEST
     requested = selectors.parse_week(week)
     counsellor_id = selectors.move_counsellor_id(booking)
+    support = selectors.support_of(user, office) if counsellor_id is not None else None
+    names = office.shows_counsellor_names
     monday, slots = selectors.week_of_free_slots(
-        office, requested, now, counsellor_id=counsellor_id
+        office, requested, now, counsellor_id=counsellor_id, with_counsellors=names
     )
     slots = [
         slot for slot in slots if slot.kind == booking.slot.kind and slot.pk != booking.slot_id
     ]
+    days = selectors.slots_by_day(slots, per_counsellor=names)
+    if names and counsellor_id is None:
+        # Where the office names whose slot each is, the booking's counsellor's come first.
+        same = booking.slot.counsellor_id
+        days = [(day, sorted(times, key=lambda s: s.counsellor_id != same)) for day, times in days]
     first_monday, last_monday = selectors.open_weeks(office, now)
     response = render(
         request,
@@ -365,11 +372,11 @@ def booking_change(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "booking": booking,
             "office": office,
-            "days": selectors.slots_by_day(slots),
+            "days": days,
             "chosen": chosen,
             "error": error,
             "moves_left": selectors.moves_left(booking),
-            "own_counsellor": counsellor_id is not None,
+            "own_counsellor": support.counsellor if support is not None else None,
             "monday": monday,
             "sunday": monday + dt.timedelta(days=6),
             "previous_week": monday - dt.timedelta(weeks=1) if monday > first_monday else None,
