@@ -15,6 +15,7 @@ from accounts.models import Message
 from bookings import selectors, services
 from bookings.models import Booking, BookingEvent, ContinuingSupport, Room
 from bookings.services import rooms
+from portal import crypto
 from terms.models import Consent
 from tests.factories import (
     book,
@@ -365,3 +366,30 @@ def test_a_staff_move_into_the_past_is_still_refused(booking, office, counsellor
     with pytest.raises(services.BookingError) as refused:
         services.move_booking(booking=booking, slot_id=past.pk, actor=counsellor.user)
     assert refused.value.code == "closed"
+
+
+def test_moving_off_a_fixed_room_asks_its_counsellor_not_the_new_one_to_change_it(
+    client, make_user, django_capture_on_commit_callbacks
+):
+    """A counsellor's fixed room cannot be revoked for one person: the room the person
+    knew is the old counsellor's, so that counsellor is asked to change its passcode."""
+    office = make_office_with_terms(
+        slug="fixed", municipality_codes=["01213"], meeting_provider="fixed"
+    )
+    old, new = make_counsellor(office), make_counsellor(office)
+    for n, counsellor in enumerate((old, new)):
+        counsellor.fixed_meeting_id = f"70000111{n}"
+        counsellor.fixed_join_url = f"https://teleoffice.example.jp/room/{n}"
+        counsellor.fixed_passcode_encrypted = crypto.encrypt(f"48000{n}")
+        counsellor.save()
+    person = make_eligible(make_user("fixed@example.jp"), office)
+    booking = book(office, person, make_slot(office, old, THURSDAY_10))
+    services.issue_room(booking_id=booking.pk)
+    later = make_slot(office, new, FRIDAY_14)
+    client.force_login(person)
+    with django_capture_on_commit_callbacks(execute=False):
+        assert change(client, booking, later).status_code == HTTPStatus.FOUND
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert old.fixed_room_exposed_at == NOW
+    assert new.fixed_room_exposed_at is None
