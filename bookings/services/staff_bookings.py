@@ -68,8 +68,8 @@ def move_booking(
 ) -> Booking:
     """Move an open booking to another slot of the same office (staff, at the person's
     request): the old room stops working, a new one is issued, the person is told. The
-    move itself is the person's own (`moves.move_locked`); staff's moves do not count
-    against the office's limit of the person's own."""
+    move itself is the core the person's own change shares (`moves.move_locked`); staff's
+    moves do not count against the office's limit of the person's own."""
     booking, slot = lock_move(booking=booking, slot_id=slot_id)
     if booking.status not in Booking.ACTIVE:
         raise BookingError(_("This booking is no longer open."), "state")
