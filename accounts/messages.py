@@ -40,7 +40,8 @@ has its `title`, `title_en` and, where the kind uses them, `notes`, `notes_en`):
     booking_cancelled  O, W, reason (blank when the person cancelled without one),
                        by_staff (true: cancelled by the office, e.g. when the person phoned),
                        session_cancelled (true: the office cancelled the whole session)
-    booking_moved      O, W (the new time), old_starts_at, old_ends_at
+    booking_moved      O, W (the new time), old_starts_at, old_ends_at, confirmed,
+                       by_person (true: the person changed it themselves on the booking page)
     access_code        O, W, office_phone, terms_url (absolute), minutes (the no-show
                        rule; 0 for a session without it); the attachment
                        "room:<id>" shows the code itself, which is never a parameter

@@ -9,6 +9,7 @@ urlpatterns = [
     path("me/my-data.json", views.my_data, name="my_data"),
     path("me/bookings/<int:pk>/", views.booking_detail, name="booking_detail"),
     path("me/bookings/<int:pk>/cancel/", views.booking_cancel, name="booking_cancel"),
+    path("me/bookings/<int:pk>/change/", views.booking_change, name="booking_change"),
     path("me/bookings/<int:pk>/join/", views.booking_join, name="booking_join"),
     path(
         "me/bookings/<int:pk>/consultation-id/",

@@ -73,6 +73,8 @@ class OfficeAdmin(SafeModelAdmin):
                     "meeting_provider",
                     "booking_limit",
                     "waiting_offer_hours",
+                    "move_limit",
+                    "shows_counsellor_names",
                 )
             },
         ),

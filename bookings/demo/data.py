@@ -65,6 +65,9 @@ OFFICES = [
         "requires_job_seeker_number": True,
         "requires_counsellor_confirmation": True,
         "no_show_limit": 2,
+        # Continuing support with an individual counsellor: the office page names whose
+        # slot each free time is.
+        "shows_counsellor_names": True,
     },
     {
         "slug": "tomakomai",

@@ -77,6 +77,10 @@ class Booking(models.Model):
     is_immediate = models.BooleanField(_("immediate consultation"), default=False)
     registering = models.BooleanField(_("about to register as a job seeker"), default=False)
     expired_at = models.DateTimeField(_("request expired at"), null=True, blank=True)
+    # How often the person changed the date and time themselves (the office's move_limit).
+    times_moved = models.PositiveSmallIntegerField(
+        _("times moved by the person"), default=0, editable=False
+    )
     overdue_alerted_at = models.DateTimeField(
         _("staff alerted of the unanswered request at"), null=True, blank=True
     )

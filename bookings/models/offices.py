@@ -117,6 +117,22 @@ class Office(models.Model):
             "that frees; never past the booking cut-off."
         ),
     )
+    move_limit = models.PositiveSmallIntegerField(
+        _("times a person may move one booking"),
+        default=2,
+        help_text=_(
+            "How often a person may change the date and time of one booking themselves. "
+            "0 turns changing off (staff can still move bookings)."
+        ),
+    )
+    shows_counsellor_names = models.BooleanField(
+        _("show the counsellor's name on each free time"),
+        default=False,
+        help_text=_(
+            "The office page names whose slot each free time is (for example for "
+            "continuing support with an individual counsellor)."
+        ),
+    )
 
     # Eligibility rules.
     requires_job_seeker_number = models.BooleanField(_("needs a job-seeker number"), default=False)

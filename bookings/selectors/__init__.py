@@ -10,6 +10,7 @@ from .eligibility import (
     refusals,
 )
 from .immediate import immediate_candidates
+from .moves import move_counsellor_id, move_refusal, moves_left, target_refusal
 from .my_page import agreed_terms_by_office, bookings_of, my_page_lists
 from .requests import WaitingRequest, answer_by, is_overdue, overdue_requests, waiting_requests
 from .restrictions import counted_no_show, restricted_users
@@ -34,6 +35,9 @@ __all__ = [
     "is_overdue",
     "may_apply_as_registering",
     "missing_consents",
+    "move_counsellor_id",
+    "move_refusal",
+    "moves_left",
     "my_page_lists",
     "open_weeks",
     "overdue_requests",
@@ -43,6 +47,7 @@ __all__ = [
     "slots_by_day",
     "staff_access_code",
     "support_of",
+    "target_refusal",
     "upcoming_sessions",
     "waiting_requests",
     "week_of_free_slots",

@@ -18,9 +18,11 @@ def free_slots(
     now: dt.datetime,
     *,
     counsellor_id: int | None = None,
+    with_counsellors: bool = False,
 ) -> QuerySet[Slot]:
     """Open slots between start and end that have a free seat and are still bookable
-    (only that counsellor's when `counsellor_id` is given)."""
+    (only that counsellor's when `counsellor_id` is given; each with its counsellor, read
+    in the same query, with `with_counsellors`)."""
     slots = Slot.objects.filter(
         office=office,
         cancelled_at__isnull=True,
@@ -29,6 +31,8 @@ def free_slots(
     )
     if counsellor_id is not None:
         slots = slots.filter(counsellor_id=counsellor_id)
+    if with_counsellors:
+        slots = slots.select_related("counsellor")
     return (
         slots.annotate(
             taken=Count("bookings", filter=Q(bookings__status__in=Booking.ACTIVE)),
@@ -40,15 +44,19 @@ def free_slots(
     )
 
 
-def slots_by_day(slots: list[Slot]) -> list[tuple[dt.date, list[Slot]]]:
+def slots_by_day(
+    slots: list[Slot], *, per_counsellor: bool = False
+) -> list[tuple[dt.date, list[Slot]]]:
     """Free times by day, one entry per time: when several counsellors are free at the same
-    time, the person sees the time once (the first free slot is the one booked). Each slot
-    gets a ready-made `label` ("10:00–10:30") so the template does no date work per slot."""
+    time, the person sees the time once (the first free slot is the one booked), unless
+    the office names whose slot each is (`per_counsellor`: one entry per counsellor). Each
+    slot gets a ready-made `label` ("10:00–10:30") so the template does no date work per
+    slot."""
     days: dict[dt.date, dict[tuple, Slot]] = {}
     for slot in slots:
         start = timezone.localtime(slot.starts_at)
         times = days.setdefault(start.date(), {})
-        key = (start, slot.kind, slot.title)
+        key = (start, slot.kind, slot.title, slot.counsellor_id if per_counsellor else None)
         if key not in times:
             end = timezone.localtime(slot.ends_at)
             # A template-only attribute on the instance (no field of Slot): for the template.
@@ -86,6 +94,7 @@ def week_of_free_slots(
     now: dt.datetime,
     *,
     counsellor_id: int | None = None,
+    with_counsellors: bool = False,
 ) -> tuple[dt.date, list[Slot]]:
     """The week to show and its free slots: the requested week kept within the open weeks,
     or by default the first week that has a free slot (so the page never opens on an
@@ -96,7 +105,16 @@ def week_of_free_slots(
     def week(monday: dt.date) -> list[Slot]:
         start = _start_of(monday)
         end = start + dt.timedelta(weeks=1)
-        return list(free_slots(office, start, end, now, counsellor_id=counsellor_id))
+        return list(
+            free_slots(
+                office,
+                start,
+                end,
+                now,
+                counsellor_id=counsellor_id,
+                with_counsellors=with_counsellors,
+            )
+        )
 
     slots = week(monday)
     if not slots and requested is None:

@@ -18,6 +18,7 @@ from .events import log_event
 from .expiry import expire_requests
 from .immediate import start_immediate_consultation
 from .issuance import Letter, issue_account, reissue_account
+from .moves import reschedule_booking
 from .reminders import send_reminders
 from .restrictions import cancel_bookings_of_suspended, lift_restriction
 from .rooms import (
@@ -80,6 +81,7 @@ __all__ = [
     "record_join",
     "record_office_consent",
     "reissue_account",
+    "reschedule_booking",
     "revoke_calendar_token",
     "rotate_calendar_token",
     "send_reminders",

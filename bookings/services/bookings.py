@@ -95,8 +95,24 @@ def lock_person(user_id: int) -> None:
     """Lock the person's row: one person's bookings are made or moved one after the other,
     at every office, so that the overlap check below sees what the other made.
 
-    Lock order, everywhere: the person, then a booking, then a slot."""
-    User.objects.select_for_update().filter(pk=user_id).values_list("pk").first()
+    Lock order, everywhere: the person, then a booking, then a slot.
+
+    FOR NO KEY UPDATE: people's locks wait for each other, but not for the key-share lock
+    that PostgreSQL takes on the person when another transaction's new row refers to them
+    (a message, a booking event: Django's foreign keys are checked at commit). Otherwise a
+    transaction holding a booking (a cancellation) that tells its person would deadlock at
+    commit with one holding the person and waiting for that booking (a move)."""
+    User.objects.select_for_update(no_key=True).filter(pk=user_id).values_list("pk").first()
+
+
+def lock_booking(booking_id: int) -> Booking:
+    """Lock the booking's row alone, then read it with its slot, office and person.
+
+    Not in one statement: a row lock taken through a join is rechecked against the joined
+    rows read before the wait, so a booking moved to another slot meanwhile would not be
+    found at all (PostgreSQL's READ COMMITTED recheck). The read after the lock sees it."""
+    Booking.objects.select_for_update().filter(pk=booking_id).values_list("pk").first()
+    return Booking.objects.select_related("slot__office", "user").get(pk=booking_id)
 
 
 def refuse_overlap(
@@ -219,11 +235,7 @@ def confirm_booking(
     they are made, also after the start: an immediate consultation (started now) and a
     follow-up booked during a consultation (both have `booked_by`)."""
     now = now or timezone.now()
-    booking = (
-        Booking.objects.select_for_update(of=("self",))
-        .select_related("slot__office", "user")
-        .get(pk=booking.pk)
-    )
+    booking = lock_booking(booking.pk)
     if booking.status == Booking.Status.CONFIRMED:
         return booking
     if booking.status != Booking.Status.REQUESTED:
@@ -255,7 +267,7 @@ def confirm_booking(
 
 @transaction.atomic
 def decline_booking(*, booking: Booking, actor: User | None, reason: str) -> Booking:
-    booking = Booking.objects.select_for_update().select_related("slot__office").get(pk=booking.pk)
+    booking = lock_booking(booking.pk)
     if booking.status != Booking.Status.REQUESTED:
         raise BookingError(_("Only a requested booking can be declined."), "state")
     if not reason.strip():
@@ -287,7 +299,7 @@ def cancel_booking(
 ) -> Booking:
     """Cancel up to the start: by the person, or by staff when the person phones."""
     now = now or timezone.now()
-    booking = Booking.objects.select_for_update().select_related("slot__office").get(pk=booking.pk)
+    booking = lock_booking(booking.pk)
     if booking.status not in Booking.ACTIVE:
         raise BookingError(_("This booking is no longer open."), "state")
     if not on_behalf and not booking.may_be_cancelled_by_person(now):

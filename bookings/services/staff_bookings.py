@@ -3,31 +3,26 @@ and a move to another slot when the person asks. Keyword-only arguments, one tra
 each."""
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Message, User
+from accounts.models import User
 from accounts.selectors import profile_for
-from accounts.services import post_message
 from portal import dates
-from portal.jobs import enqueue_on_commit
 from terms.models import Consent
 
-from .. import caches
 from ..errors import BookingError
 from ..models import Booking, BookingEvent, Slot
 from ..selectors.suspensions import is_suspended_at
 from .bookings import (
     _insert_booking,
-    _take_seat,
-    booking_message_params,
     confirm_booking,
     lock_person,
     refuse_overlap,
 )
 from .events import log_event
-from .rooms import invalidate_rooms, issue_room_task
+from .moves import lock_move, move_locked
 
 
 @transaction.atomic
@@ -72,52 +67,22 @@ def move_booking(
     *, booking: Booking, slot_id: int, actor: User | None, reason: str = ""
 ) -> Booking:
     """Move an open booking to another slot of the same office (staff, at the person's
-    request): the old room stops working, a new one is issued, the person is told."""
-    lock_person(booking.user_id)  # the person first, then the booking and the slot
-    booking = Booking.objects.select_for_update().select_related("slot__office").get(pk=booking.pk)
+    request): the old room stops working, a new one is issued, the person is told. The
+    move itself is the core the person's own change shares (`moves.move_locked`); staff's
+    moves do not count against the office's limit of the person's own."""
+    booking, slot = lock_move(booking=booking, slot_id=slot_id)
     if booking.status not in Booking.ACTIVE:
         raise BookingError(_("This booking is no longer open."), "state")
-    slot = Slot.objects.select_for_update().filter(pk=slot_id).first()
-    if slot is None:
-        raise BookingError(_("This slot does not exist. Please choose another."), "missing")
     if slot.office_id != booking.slot.office_id:
         raise BookingError(_("This slot does not belong to this office."), "other_office")
     if slot.cancelled_at is not None or slot.starts_at <= timezone.now():
         raise BookingError(_("Choose a slot in the future that is not cancelled."), "closed")
-    by_staff = actor is None or actor.pk != booking.user_id
-    refuse_overlap(user=booking.user, slot=slot, moving=booking, by_staff=by_staff)
-    caches.slot_weeks.changed(slot.office_id)
-    old_starts_at, old_ends_at = booking.slot.starts_at, booking.slot.ends_at
-    booking.slot = slot
-    booking.seat = _take_seat(slot)
-    booking.awaiting_room = booking.status == Booking.Status.CONFIRMED  # a new room
-    try:
-        with transaction.atomic():
-            booking.save(update_fields=["slot", "seat", "awaiting_room"])
-    except IntegrityError:
-        raise BookingError(
-            _("This slot has just been taken. Please choose another."), "taken"
-        ) from None
-    invalidate_rooms(booking=booking)
     with translation.override(settings.LANGUAGE_CODE):  # the audit trail is the office's
-        old_when = dates.span(old_starts_at, old_ends_at)
-    log_event(
+        old_when = dates.span(booking.slot.starts_at, booking.slot.ends_at)
+    return move_locked(
         booking=booking,
-        action=BookingEvent.Action.MOVED,
+        slot=slot,
         actor=actor,
         note=f"{old_when} → {reason}",
+        by_person=actor is not None and actor.pk == booking.user_id,
     )
-    post_message(
-        user=booking.user,
-        kind=Message.Kind.BOOKING_MOVED,
-        params=booking_message_params(
-            booking,
-            old_starts_at=old_starts_at,
-            old_ends_at=old_ends_at,
-            confirmed=booking.status == Booking.Status.CONFIRMED,
-        ),
-        key=f"booking-moved:{booking.pk}:{slot.pk}",
-    )
-    if booking.status == Booking.Status.CONFIRMED:
-        enqueue_on_commit(issue_room_task, booking.pk)
-    return booking

@@ -1,7 +1,14 @@
 """The citizen-side pages of bookings, by subject (parse, call a service or selector,
 render)."""
 
-from .bookings import book, booking_calendar, booking_cancel, booking_detail, booking_join
+from .bookings import (
+    book,
+    booking_calendar,
+    booking_cancel,
+    booking_change,
+    booking_detail,
+    booking_join,
+)
 from .feeds import counsellor_feed
 from .my_page import my_data, my_page
 from .offices import home, office_detail
@@ -12,6 +19,7 @@ __all__ = [
     "book",
     "booking_calendar",
     "booking_cancel",
+    "booking_change",
     "booking_detail",
     "booking_join",
     "consent",

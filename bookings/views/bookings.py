@@ -1,13 +1,17 @@
 """A person's bookings: applying, the booking's page, joining (after the consultation ID
-where the office issues accounts), its calendar file, cancelling."""
+where the office issues accounts), its calendar file, changing its date and time,
+cancelling."""
 
+import datetime as dt
 from http import HTTPStatus
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -23,7 +27,7 @@ from ..forms import BookingForm
 from ..models import Booking, Office, Slot
 from ..selectors.suspensions import is_suspended_at
 from ..services import consultation_ids
-from .terms import client_ip, require_current_consent
+from .terms import client_ip, require_current_consent, terms_url_for
 
 
 @login_required
@@ -136,6 +140,8 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "code_state": _code_state(booking, code, request),
         # Offered only while `cancel_booking` accepts it: up to the start.
         "can_cancel": booking.may_be_cancelled_by_person(now),
+        # Offered only while `reschedule_booking` accepts it (selectors.move_refusal).
+        "can_change": selectors.move_refusal(booking, now) is None,
         "has_ended": booking.slot.ends_at <= now,
         "needs_consultation_id": consultation_ids.needs_consultation_id(booking),
     }
@@ -284,3 +290,101 @@ def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Your booking was cancelled."))
         return redirect("my_page")
     return render(request, "bookings/booking_cancel.html", {"booking": booking})
+
+
+def _change_url(booking: Booking, *, week: str = "", slot: str = "") -> str:
+    """The change page, with the week shown and the time chosen (so that a person sent to
+    agree to revised terms first comes back to the same choice)."""
+    query = {key: value for key, value in (("week", week), ("slot", slot)) if value}
+    url = reverse("booking_change", kwargs={"pk": booking.pk})
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def booking_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change the date and time of one's own booking (予約の変更): GET shows the office's
+    free times in the office page's week view (the person's own counsellor's in continuing
+    support), one to choose; POST with `slot` moves the booking there."""
+    user = signed_in_user(request)
+    booking = get_object_or_404(
+        user.bookings.select_related("slot__office", "slot__counsellor"), pk=pk
+    )
+    office = booking.slot.office
+    now = timezone.now()
+    refusal = selectors.move_refusal(booking, now)
+    if refusal is not None:
+        messages.error(request, refusal.message)
+        return redirect("booking_detail", pk=booking.pk)
+    params = request.POST if request.method == "POST" else request.GET
+    week, chosen = params.get("week", "")[:10], params.get("slot", "")[:12]
+    if selectors.missing_consents(user, office):
+        messages.warning(
+            request,
+            _(
+                "The terms of use have changed. Please read what changed and agree to the new "
+                "version; then you come back to change your booking."
+            ),
+        )
+        return redirect(terms_url_for(office, _change_url(booking, week=week, slot=chosen)))
+    error = ""
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        if not chosen.isdecimal():
+            error = _("Choose the new date and time.")
+        else:
+            try:
+                booking = services.reschedule_booking(
+                    booking=booking, user=user, slot_id=int(chosen), now=now
+                )
+            except BookingError as refused:
+                error = refused.message
+            else:
+                messages.success(
+                    request,
+                    _("The date and time of your booking were changed.")
+                    if booking.status == Booking.Status.CONFIRMED
+                    else _(
+                        "The date and time of your request were changed. A counsellor will "
+                        "confirm it; you will get a message in your mailbox."
+                    ),
+                )
+                return redirect("booking_detail", pk=booking.pk)
+        status = HTTPStatus.BAD_REQUEST
+    requested = selectors.parse_week(week)
+    counsellor_id = selectors.move_counsellor_id(booking)
+    support = selectors.support_of(user, office) if counsellor_id is not None else None
+    names = office.shows_counsellor_names
+    monday, slots = selectors.week_of_free_slots(
+        office, requested, now, counsellor_id=counsellor_id, with_counsellors=names
+    )
+    slots = [
+        slot for slot in slots if slot.kind == booking.slot.kind and slot.pk != booking.slot_id
+    ]
+    days = selectors.slots_by_day(slots, per_counsellor=names)
+    if names and counsellor_id is None:
+        # Where the office names whose slot each is, the booking's counsellor's come first.
+        same = booking.slot.counsellor_id
+        days = [(day, sorted(times, key=lambda s: s.counsellor_id != same)) for day, times in days]
+    first_monday, last_monday = selectors.open_weeks(office, now)
+    response = render(
+        request,
+        "bookings/booking_change.html",
+        {
+            "booking": booking,
+            "office": office,
+            "days": days,
+            "chosen": chosen,
+            "error": error,
+            "moves_left": selectors.moves_left(booking),
+            "own_counsellor": support.counsellor if support is not None else None,
+            "monday": monday,
+            "sunday": monday + dt.timedelta(days=6),
+            "previous_week": monday - dt.timedelta(weeks=1) if monday > first_monday else None,
+            "next_week": monday + dt.timedelta(weeks=1) if monday < last_monday else None,
+        },
+        status=status,
+    )
+    response["Cache-Control"] = "no-store"
+    return response

@@ -37,6 +37,9 @@ def _slots_html(
     week = requested.isoformat() if requested else ""
     cacheable = office.booking_cutoff_days > 0  # otherwise it changes every minute
     whose = f"counsellor-{counsellor.pk}" if counsellor is not None else "office"
+    names = office.shows_counsellor_names  # whose slot each time is, by name
+    if names:
+        whose += "-names"
     html = ticket = None
     if cacheable:
         html, ticket = caches.slot_weeks.get(
@@ -44,7 +47,11 @@ def _slots_html(
         )
     if html is None:
         monday, slots = selectors.week_of_free_slots(
-            office, requested, now, counsellor_id=counsellor.pk if counsellor else None
+            office,
+            requested,
+            now,
+            counsellor_id=counsellor.pk if counsellor else None,
+            with_counsellors=names,
         )
         first_monday, last_monday = selectors.open_weeks(office, now)
         html = render_to_string(
@@ -52,7 +59,7 @@ def _slots_html(
             {
                 "office": office,
                 "counsellor": counsellor,
-                "days": selectors.slots_by_day(slots),
+                "days": selectors.slots_by_day(slots, per_counsellor=names),
                 "book_prefix": reverse("book", kwargs={"slug": office.slug, "slot_id": 0})[:-2],
                 "monday": monday,
                 "sunday": monday + dt.timedelta(days=6),
