@@ -50,6 +50,9 @@ consultation: `starts_at`, `ends_at`):
     request_overdue_staff  (to the office's staff) O, W, office_phone, office_id,
                        booking_id, full_name, full_name_kana, requested_at, answer_by_at,
                        admin_url (absolute)
+    booking_to_move    O, W, office_phone, office_id, change_url (absolute: the person's
+                       page to choose a new time; their booking is inside a counsellor's
+                       absence or an office closure)
 
 The e-mail that says a message is waiting (`notice`) has one parameter, `url`, and never
 carries the message's content, an access code or a passcode.

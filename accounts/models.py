@@ -234,6 +234,7 @@ class Message(models.Model):
         REQUEST_EXPIRED = "request_expired", _("Booking request expired")
         REQUEST_OVERDUE = "request_overdue", _("Booking request not yet answered")
         REQUEST_OVERDUE_STAFF = "request_overdue_staff", _("Unanswered booking request")
+        BOOKING_TO_MOVE = "booking_to_move", _("Booking to move: please choose a new time")
 
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="messages", verbose_name=_("user")

@@ -6,7 +6,7 @@ from django.contrib import admin
 
 from portal.admin_tools import make_admin_site_safe
 
-from . import bookings, counsellors, day, issued_accounts, offices, slots, staff, support
+from . import absences, bookings, counsellors, day, issued_accounts, offices, slots, staff, support
 from .bookings import BookingAdmin, BookingEventInline, RoomInline
 from .scoping import OfficeWallMixin, wall_admin_site
 
@@ -19,6 +19,7 @@ __all__ = [
     "BookingEventInline",
     "OfficeWallMixin",
     "RoomInline",
+    "absences",
     "bookings",
     "counsellors",
     "issued_accounts",

@@ -1,5 +1,6 @@
 """The records of bookings, by subject; every model is importable from `bookings.models`."""
 
+from .absences import Absence
 from .bookings import Booking, BookingEvent
 from .offices import Counsellor, IssuedAccount, Office, OfficeClosure, StaffMembership
 from .people import ContinuingSupport, NoShowLift, Suspension
@@ -7,6 +8,7 @@ from .rooms import Room, RoomQuerySet
 from .slots import SessionKind, Slot, SlotTemplate
 
 __all__ = [
+    "Absence",
     "Booking",
     "BookingEvent",
     "ContinuingSupport",

@@ -153,6 +153,7 @@ class BookingEvent(models.Model):
         OVERDUE_ALERTED = "overdue_alerted", _("Staff alerted: request unanswered")
         CONSULTATION_ID_CHECKED = "consultation_id_checked", _("Consultation ID checked")
         CONSULTATION_ID_REFUSED = "consultation_id_refused", _("Wrong consultation ID")
+        ASKED_TO_MOVE = "asked_to_move", _("Asked to choose a new time (absence or closure)")
 
     booking = models.ForeignKey(
         Booking, on_delete=models.CASCADE, related_name="events", verbose_name=_("booking")

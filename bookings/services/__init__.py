@@ -2,6 +2,14 @@
 one transaction each; the Celery tasks are defined beside the service they wrap."""
 
 from ..errors import BookingError
+from .absences import (
+    apply_absence,
+    apply_closure,
+    ask_to_move,
+    close_slots_away,
+    move_out_of_absences,
+    record_absence,
+)
 from .alerts import alert_overdue_requests
 from .attendance import record, sweep_no_shows, undo_no_show
 from .bookings import (
@@ -21,7 +29,7 @@ from .issuance import Letter, issue_account, reissue_account
 from .reminders import send_reminders
 from .restrictions import cancel_bookings_of_suspended, lift_restriction
 from .rooms import delete_room_at_provider, invalidate_rooms, issue_room, sweep_rooms
-from .slots import generate_open_slots, generate_slots
+from .slots import generate_open_slots, generate_slots, plan_slots, publish_slots
 from .staff_bookings import book_follow_up, move_booking
 from .support import assign_counsellor, end_support
 from .suspensions import lift_suspension, suspend_person
@@ -30,11 +38,15 @@ __all__ = [
     "BookingError",
     "Letter",
     "alert_overdue_requests",
+    "apply_absence",
+    "apply_closure",
+    "ask_to_move",
     "assign_counsellor",
     "book_follow_up",
     "cancel_booking",
     "cancel_bookings_of_suspended",
     "check_slot_is_bookable",
+    "close_slots_away",
     "confirm_booking",
     "create_booking",
     "decline_booking",
@@ -50,7 +62,11 @@ __all__ = [
     "lift_suspension",
     "log_event",
     "move_booking",
+    "move_out_of_absences",
+    "plan_slots",
+    "publish_slots",
     "record",
+    "record_absence",
     "record_booking_consent",
     "record_join",
     "record_office_consent",
