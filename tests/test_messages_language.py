@@ -157,6 +157,15 @@ KINDS: dict[str, tuple[dict[str, Any], list[str], list[str]]] = {
         ],
         ["unanswered", "Booking: 42", WHEN_EN, "Thu, 26 November 2026, 09:15", "/admin/"],
     ),
+    Message.Kind.BOOKING_TO_MOVE: (
+        {
+            **CONSULTATION,
+            "office_id": 7,
+            "change_url": "http://testserver/me/bookings/42/change/",
+        },
+        ["相談員の不在", WHEN_JA, "/me/bookings/42/change/", "予約はそのまま残ります"],
+        ["counsellor is away", WHEN_EN, "/me/bookings/42/change/", "stays as it is"],
+    ),
 }
 
 
