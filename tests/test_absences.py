@@ -3,6 +3,7 @@ their free slots close at once, and their bookings are listed for staff, who mov
 another counsellor at the same time or ask the person to choose a new time."""
 
 import datetime as dt
+from html.parser import HTMLParser
 from http import HTTPStatus
 
 import pytest
@@ -10,7 +11,7 @@ from django.urls import reverse
 
 from accounts.messages import render_message
 from accounts.models import Message
-from bookings import caches, services
+from bookings import caches, selectors, services
 from bookings.models import Absence, Booking, BookingEvent, OfficeClosure, Slot, SlotTemplate
 from bookings.selectors.absences import bookings_to_move
 from tests.factories import (
@@ -266,11 +267,16 @@ def test_a_booking_outside_any_absence_is_not_touched(office, counsellor, thursd
     assert not Message.objects.filter(kind=Message.Kind.BOOKING_TO_MOVE).exists()
 
 
-def test_the_daily_job_closes_a_slot_freed_inside_an_absence(office, counsellor, thursday):
+def test_a_slot_freed_inside_an_absence_is_not_offered_and_the_daily_job_closes_it(
+    office, counsellor, thursday
+):
     booking, _free = thursday
+    friday = make_slot(office, counsellor, jst(2026, 11, 27, 10))
     record(counsellor, jst(2026, 11, 26), jst(2026, 11, 27))
     services.cancel_booking(booking=booking, actor=None, reason="電話", on_behalf=True)
     assert Slot.objects.get(pk=booking.slot_id).cancelled_at is None
+    week = selectors.free_slots(office, NOW, NOW + dt.timedelta(days=7), NOW)
+    assert list(week) == [friday]
     services.generate_open_slots()
     assert Slot.objects.get(pk=booking.slot_id).cancelled_at == NOW
 
@@ -341,3 +347,62 @@ def test_a_closure_of_every_year_across_the_new_year_holds_its_bookings(office, 
     }
     assert {b.slot.starts_at for b in bookings_to_move()} == set(inside)
     assert bookings  # every one was made
+
+
+class _FormFields(HTMLParser):
+    """What a browser sends for the change form: each input, checked box, text area and
+    selected option, as rendered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict[str, list[str]] = {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name and a.get("type") not in ("submit", "button", "file"):
+            if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                return
+            self.data.setdefault(name, []).append(a.get("value") or "")
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in a:
+            self.data.setdefault(self._select, []).append(a.get("value") or "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data.setdefault(name, []).append("")
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea][-1] += data
+
+
+def test_a_closure_added_on_the_offices_page_closes_its_slots_too(
+    client, office, counsellor, thursday
+):
+    booking, free = thursday
+    client = signed_in(client, make_staff(office, "manager"))
+    url = f"/admin/bookings/office/{office.pk}/change/"
+    fields = _FormFields()
+    fields.feed(client.get(url).content.decode())
+    data = dict(fields.data)
+    prefix = next(name[: -len("-TOTAL_FORMS")] for name in data if name.startswith("closures"))
+    n = int(data[f"{prefix}-TOTAL_FORMS"][0])
+    data[f"{prefix}-TOTAL_FORMS"] = [str(n + 1)]
+    data[f"{prefix}-{n}-start_date"] = [THURSDAY.isoformat()]
+    data[f"{prefix}-{n}-end_date"] = [THURSDAY.isoformat()]
+    data[f"{prefix}-{n}-reason"] = ["台風"]
+    data[f"{prefix}-{n}-office"] = [str(office.pk)]
+    response = client.post(url, {**data, "_save": "Save"})
+    assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:2000]
+    assert OfficeClosure.objects.filter(office=office, reason="台風").exists()
+    assert all(Slot.objects.get(pk=slot.pk).cancelled_at == NOW for slot in free)
+    assert list(bookings_to_move()) == [booking]

@@ -6,11 +6,34 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+# The role groups of a database made before absences existed get the absence permissions
+# of `bookings.roles` (a new database gets them when the groups are made after migrating).
+ABSENCE_PERMS = ["view_absence", "add_absence", "change_absence", "delete_absence"]
+
+
+def grant_absence_permissions(apps, schema_editor):
+    from django.contrib.auth.management import create_permissions
+
+    config = apps.get_app_config("bookings")
+    config.models_module = True  # create_permissions skips an app without models
+    create_permissions(config, apps=apps, verbosity=0)
+    config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    perms = list(
+        Permission.objects.filter(content_type__app_label="bookings", codename__in=ABSENCE_PERMS)
+    )
+    for group in Group.objects.filter(name__in=["role:counsellor", "role:manager"]):
+        group.permissions.add(*perms)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
         ('bookings', '0014_counsellor_calendar_token'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
     ]
 
     operations = [
@@ -38,4 +61,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('starts_at__lt', models.F('ends_at'))), name='absence_starts_before_it_ends')],
             },
         ),
+        migrations.RunPython(grant_absence_permissions, migrations.RunPython.noop),
     ]

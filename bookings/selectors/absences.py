@@ -44,14 +44,23 @@ def _inside_closure(prefix: str) -> Exists:
     return Exists(closures.filter(once | within_year | across_new_year))
 
 
-def away(queryset: QuerySet, *, prefix: str = "") -> QuerySet:
-    """The rows of `queryset` (slots, or bookings with prefix "slot__") whose slot lies
-    inside an absence of its counsellor or a closure of its office."""
+def _annotated(queryset: QuerySet, prefix: str) -> QuerySet:
     tz = timezone.get_current_timezone()
     return queryset.annotate(
         _away_day=TruncDate(f"{prefix}starts_at", tzinfo=tz),
         _away_md=_month_day(f"{prefix}starts_at", tz),
-    ).filter(_inside_absence(prefix) | _inside_closure(prefix))
+    )
+
+
+def away(queryset: QuerySet, *, prefix: str = "") -> QuerySet:
+    """The rows of `queryset` (slots, or bookings with prefix "slot__") whose slot lies
+    inside an absence of its counsellor or a closure of its office."""
+    return _annotated(queryset, prefix).filter(_inside_absence(prefix) | _inside_closure(prefix))
+
+
+def not_away(queryset: QuerySet, *, prefix: str = "") -> QuerySet:
+    """The rows of `queryset` whose slot lies inside no absence and no closure."""
+    return _annotated(queryset, prefix).exclude(_inside_absence(prefix) | _inside_closure(prefix))
 
 
 def free_slots_away(
