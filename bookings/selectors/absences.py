@@ -58,9 +58,9 @@ def away(queryset: QuerySet, *, prefix: str = "") -> QuerySet:
     return _annotated(queryset, prefix).filter(_inside_absence(prefix) | _inside_closure(prefix))
 
 
-def not_away(queryset: QuerySet, *, prefix: str = "") -> QuerySet:
-    """The rows of `queryset` whose slot lies inside no absence and no closure."""
-    return _annotated(queryset, prefix).exclude(_inside_absence(prefix) | _inside_closure(prefix))
+def not_absent(queryset: QuerySet, *, prefix: str = "") -> QuerySet:
+    """The rows of `queryset` whose slot lies inside no absence of its counsellor."""
+    return queryset.exclude(_inside_absence(prefix))
 
 
 def free_slots_away(

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from .. import calendar
 from ..models import Booking, Office, Slot
-from .absences import not_away
+from .absences import not_absent
 
 
 def free_slots(
@@ -29,9 +29,9 @@ def free_slots(
     )
     if counsellor_id is not None:
         slots = slots.filter(counsellor_id=counsellor_id)
-    # A slot freed inside an absence or closure (its booking cancelled or moved) is not
-    # offered again; the daily slot job closes it (services.absences).
-    slots = not_away(slots)
+    # A slot freed inside an absence (its booking cancelled or moved) is not offered again;
+    # the daily slot job closes it, and any freed inside a closure (services.absences).
+    slots = not_absent(slots)
     return (
         slots.annotate(taken=Count("bookings", filter=Q(bookings__status__in=Booking.ACTIVE)))
         .filter(taken__lt=F("capacity"))
