@@ -60,6 +60,9 @@ has its `title`, `title_en` and, where the kind uses them, `notes`, `notes_en`):
     waiting_offer_expired  O, W, office_phone, office_id, title, title_en, expires_at
     waiting_closed     O, W, office_phone, office_id, title, title_en, why ("cancelled": the
                        session is cancelled; "closed": its booking closed), reason
+    booking_to_move    O, W, office_phone, office_id, change_url (absolute: the person's
+                       page to choose a new time; their booking is inside a counsellor's
+                       absence or an office closure)
 
 The e-mail that says a message is waiting (`notice`) has one parameter, `url`, and never
 carries the message's content, an access code or a passcode.

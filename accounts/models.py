@@ -237,6 +237,7 @@ class Message(models.Model):
         WAITING_OFFER = "waiting_offer", _("A seat is free for you")
         WAITING_OFFER_EXPIRED = "waiting_offer_expired", _("Seat offer expired")
         WAITING_CLOSED = "waiting_closed", _("Waiting list closed")
+        BOOKING_TO_MOVE = "booking_to_move", _("Booking to move: please choose a new time")
 
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="messages", verbose_name=_("user")

@@ -199,3 +199,59 @@ def test_the_query_count_does_not_grow_with_the_bookings_shown(
     )
     html = staff.get(DAY + "?counsellor=all").content.decode()
     assert html.count('name="do" value="started"') == 50
+
+
+def test_bookings_inside_an_absence_are_an_alert_with_the_list_to_move(
+    staff, office, counsellor, make_user
+):
+    thursday = make_confirmed_booking(
+        make_slot(office, counsellor, jst(2026, 11, 26, 10)),
+        person(make_user, office, 1),
+        full_name="木曜 太郎",
+    )
+    make_confirmed_booking(
+        make_slot(office, counsellor, jst(2026, 11, 27, 10)),
+        person(make_user, office, 2),
+        full_name="金曜 花子",
+    )
+    assert "inside an absence" not in staff.get(DAY).content.decode()
+    services.record_absence(
+        counsellor_id=counsellor.pk,
+        starts_at=jst(2026, 11, 26),
+        ends_at=jst(2026, 11, 27),
+        actor=counsellor.user,
+    )
+    html = staff.get(DAY).content.decode()
+    assert "1 booking inside an absence or closure to move or cancel" in html
+    alerts = html[html.index('id="alerts-heading"') : html.index("</section>")]
+    assert "木曜 太郎" in alerts and "金曜 花子" not in alerts
+    assert '/admin/bookings/booking/?to_move=yes"' in alerts
+    assert f"/admin/bookings/booking/{thursday.pk}/change/" in alerts
+
+
+def test_the_query_count_does_not_grow_with_the_bookings_to_move(
+    staff, office, counsellor, make_user
+):
+    day_queries(staff)  # the first page of a session also writes the session
+    nothing = day_queries(staff)
+    services.record_absence(
+        counsellor_id=counsellor.pk,
+        starts_at=jst(2026, 11, 26),
+        ends_at=jst(2026, 11, 28),
+        actor=counsellor.user,
+    )
+
+    def add(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            slot = make_slot(
+                office, counsellor, jst(2026, 11, 26, 9) + dt.timedelta(minutes=30 * i)
+            )
+            make_confirmed_booking(slot, person(make_user, office, i))
+
+    add(1, 0)
+    one = day_queries(staff)
+    add(20, 1)
+    twenty = day_queries(staff)
+    assert len(nothing) == len(one) == len(twenty)
+    html = staff.get(DAY + "?counsellor=all").content.decode()
+    assert "21 bookings inside an absence or closure to move or cancel" in html

@@ -178,6 +178,15 @@ KINDS: dict[str, tuple[dict[str, Any], list[str], list[str]]] = {
         ["中止", "キャンセル待ちを終了", "講師の急病のため", WHEN_JA],
         ["cancelled", "waiting list is closed", WHEN_EN, "Hello Work Tomakomai"],
     ),
+    Message.Kind.BOOKING_TO_MOVE: (
+        {
+            **CONSULTATION,
+            "office_id": 7,
+            "change_url": "http://testserver/me/bookings/42/change/",
+        },
+        ["相談員の不在", WHEN_JA, "/me/bookings/42/change/", "予約はそのまま残ります"],
+        ["counsellor is away", WHEN_EN, "/me/bookings/42/change/", "stays as it is"],
+    ),
 }
 
 

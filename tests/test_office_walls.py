@@ -1071,3 +1071,50 @@ def form_data(response) -> dict:
         for form in formset.forms:
             add(form)
     return data
+
+
+def absence_form(counsellor) -> dict:
+    day = (timezone.localdate() + dt.timedelta(days=40)).isoformat()
+    return {"counsellor": counsellor.pk, "first_day": day, "from_time": "", "to_time": ""}
+
+
+@pytest.mark.parametrize("role", ["manager_a", "counsellor_a"])
+def test_an_absence_of_bs_counsellor_cannot_be_recorded(browser, world, role):
+    from bookings.models import Absence
+
+    client = signed_in(browser, world, role)
+    before = count_of(Absence)
+    response = client.post(admin_url("bookings.absence", "add"), absence_form(world.b.counsellor))
+    assert response.status_code == HTTPStatus.OK
+    assert response.context["adminform"].form.errors
+    assert count_of(Absence) == before
+    assert not leaks(text_of(response), world.b.markers)
+
+
+@pytest.mark.parametrize("role", ["manager_a", "counsellor_a"])
+def test_office_as_staff_record_an_absence_of_as_counsellor(browser, world, role):
+    """The control: the same form with A's counsellor records the absence."""
+    from bookings.models import Absence
+
+    client = signed_in(browser, world, role)
+    response = client.post(admin_url("bookings.absence", "add"), absence_form(world.a.counsellor))
+    assert response.status_code == HTTPStatus.FOUND, response.context["adminform"].form.errors
+    assert Absence.objects.filter(counsellor=world.a.counsellor).count() == 2
+
+
+def test_a_closure_of_office_b_cannot_be_added_by_as_manager(browser, world):
+    from bookings.models import OfficeClosure
+
+    client = signed_in(browser, world, "manager_a")
+    day = (timezone.localdate() + dt.timedelta(days=40)).isoformat()
+    form = {"start_date": day, "end_date": day, "reason": "wall test"}
+    before = count_of(OfficeClosure)
+    response = client.post(
+        admin_url("bookings.officeclosure", "add"), {**form, "office": world.b.office.pk}
+    )
+    assert response.status_code == HTTPStatus.OK and count_of(OfficeClosure) == before
+    response = client.post(
+        admin_url("bookings.officeclosure", "add"), {**form, "office": world.a.office.pk}
+    )
+    assert response.status_code == HTTPStatus.FOUND  # the control: A's own closure is added
+    assert count_of(OfficeClosure)["OfficeClosure"] == before["OfficeClosure"] + 1

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from accounts.models import Message, Profile, StaffAccess, User
 from bookings.models import (
+    Absence,
     Booking,
     ContinuingSupport,
     Counsellor,
@@ -51,6 +52,7 @@ WORLD_MODELS = frozenset(
         "bookings.slottemplate",
         "bookings.slot",
         "bookings.officeclosure",
+        "bookings.absence",
         "bookings.booking",
         "bookings.issuedaccount",
         "bookings.staffmembership",
@@ -95,6 +97,7 @@ class Side:
     slot: Slot
     free_slot: Slot
     closure: OfficeClosure
+    absence: Absence
     person: User
     profile: Profile
     email_address: EmailAddress
@@ -131,6 +134,7 @@ class World:
             "bookings.slottemplate": (self.a.template, self.b.template),
             "bookings.slot": (self.a.slot, self.b.slot),
             "bookings.officeclosure": (self.a.closure, self.b.closure),
+            "bookings.absence": (self.a.absence, self.b.absence),
             "bookings.booking": (self.a.booking, self.b.booking),
             "bookings.issuedaccount": (self.a.issued, self.b.issued),
             "bookings.staffmembership": (
@@ -245,6 +249,14 @@ def build_side(letter: str) -> Side:
         start_date=dt.date(2030, 12, 29),
         end_date=dt.date(2031, 1, 3),
         reason=f"年末年始{letter}",
+    )
+    away_from = (now + dt.timedelta(days=30)).replace(hour=13, minute=0, second=0)
+    absence = Absence.objects.create(
+        counsellor=counsellor,
+        starts_at=away_from,
+        ends_at=away_from + dt.timedelta(hours=3),
+        reason=f"研修{letter}",
+        recorded_by=manager,
     )
 
     family, given, kana = (
@@ -392,6 +404,7 @@ def build_side(letter: str) -> Side:
         slot=slot,
         free_slot=free_slot,
         closure=closure,
+        absence=absence,
         person=person,
         profile=profile,
         email_address=email_address,

@@ -7,6 +7,7 @@ from django.contrib import admin
 from portal.admin_tools import make_admin_site_safe
 
 from . import (
+    absences,
     bookings,
     counsellors,
     day,
@@ -29,6 +30,7 @@ __all__ = [
     "BookingEventInline",
     "OfficeWallMixin",
     "RoomInline",
+    "absences",
     "bookings",
     "counsellors",
     "issued_accounts",

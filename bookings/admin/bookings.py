@@ -25,6 +25,7 @@ from portal.admin_tools import ReadOnlyTabularInline, SafeModelAdmin, action_pag
 from .. import selectors, services
 from ..errors import BookingError
 from ..models import Booking, BookingEvent, Room, Slot
+from .absences import ToMoveFilter, move_out_of_absence
 from .day import act_view, day_view
 from .filters import StartsFilter
 from .immediate import counsellor_at, start_with
@@ -85,7 +86,14 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
         "interpreter_note",
         "registering",
     )
-    list_filter = (StartsFilter, "status", "slot__office", OverdueFilter, "registering")
+    list_filter = (
+        StartsFilter,
+        "status",
+        "slot__office",
+        OverdueFilter,
+        ToMoveFilter,
+        "registering",
+    )
     search_fields = ("full_name", "full_name_kana", "user__email", "job_seeker_number")
     list_select_related = ("slot", "slot__office", "user")
     ordering = ("slot__starts_at",)
@@ -96,6 +104,7 @@ class BookingAdmin(RecordsStaffViews, SafeModelAdmin):
         "cancel_on_behalf",
         "book_follow_up",
         "move",
+        move_out_of_absence,
         "mark_started",
         "mark_completed",
         "mark_contacted",

@@ -25,8 +25,10 @@ from ..errors import BookingError
 from ..models import Counsellor, Office, OfficeClosure
 from ..selectors import reports
 from ..selectors.staff import walls_of
+from .absences import tell_cascade
 from .immediate import start_immediate_view
 from .issued_accounts import IssueForm, letter_response
+from .publishing import publish_slots
 from .scoping import may_at, within
 
 
@@ -49,7 +51,7 @@ class OfficeAdmin(SafeModelAdmin):
     prepopulated_fields = {"slug": ("name_en",)}
     filter_horizontal = ("terms_documents",)
     inlines = [CounsellorInline, ClosureInline]
-    actions = ["generate_open_weeks", "issue_account"]
+    actions = ["generate_open_weeks", publish_slots, "issue_account"]
     readonly_fields = ("restrictions_link",)
     fieldsets = (
         (None, {"fields": ("slug", "name", "name_en", "kind", "summary", "summary_en")}),
@@ -101,6 +103,12 @@ class OfficeAdmin(SafeModelAdmin):
             return "—"
         url = reverse("admin:bookings_office_restrictions", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("People restricted for no-shows"))
+
+    def save_formset(self, request, form, formset, change) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.model is OfficeClosure:
+            for closure in formset.new_objects + [obj for obj, _fields in formset.changed_objects]:
+                tell_cascade(self, request, services.apply_closure(closure=closure))
 
     def get_urls(self) -> list[URLPattern]:
         return [
@@ -236,6 +244,10 @@ class OfficeAdmin(SafeModelAdmin):
 class OfficeClosureAdmin(SafeModelAdmin):
     list_display = ("office", "start_date", "end_date", "every_year", "reason")
     list_filter = ("office", "every_year")
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        tell_cascade(self, request, services.apply_closure(closure=obj))
 
 
 class ReportForm(forms.Form):

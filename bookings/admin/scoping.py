@@ -59,6 +59,7 @@ WALLS: dict[str, Wall] = {
     "bookings.slottemplate": Wall("office", own_path="counsellor__user"),
     "bookings.slot": Wall("office"),
     "bookings.officeclosure": Wall("office"),
+    "bookings.absence": Wall("counsellor__office", own_path="counsellor__user"),
     "bookings.booking": Wall("slot__office", person="user"),
     "bookings.issuedaccount": Wall("office", person="user"),
     "bookings.staffmembership": Wall("office"),
@@ -78,6 +79,7 @@ WALLS: dict[str, Wall] = {
 ACTION_PERMS: dict[str, str] = {
     "bookings.office.issue_account": "bookings.issue_account",
     "bookings.office.generate_open_weeks": "bookings.add_slot",
+    "bookings.office.publish_slots": "bookings.manage_team",
     "bookings.booking.suspend_person": "bookings.suspend_person",
     "bookings.suspension.lift": "bookings.suspend_person",
     "bookings.issuedaccount.reissue": "bookings.issue_account",

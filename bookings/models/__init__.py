@@ -1,5 +1,6 @@
 """The records of bookings, by subject; every model is importable from `bookings.models`."""
 
+from .absences import Absence
 from .bookings import Booking, BookingEvent
 from .offices import Counsellor, IssuedAccount, Office, OfficeClosure, StaffMembership
 from .people import ContinuingSupport, NoShowLift, Suspension
@@ -8,6 +9,7 @@ from .slots import SessionKind, Slot, SlotTemplate
 from .waiting import WaitingEntry
 
 __all__ = [
+    "Absence",
     "Booking",
     "BookingEvent",
     "ContinuingSupport",

@@ -160,6 +160,7 @@ class BookingEvent(models.Model):
         ATTENDED = "attended", _("Attended the session")
         ABSENT = "absent", _("Absent from the session")
         SESSION_CANCELLED = "session_cancelled", _("Session cancelled by the office")
+        ASKED_TO_MOVE = "asked_to_move", _("Asked to choose a new time (absence or closure)")
 
     booking = models.ForeignKey(
         Booking, on_delete=models.CASCADE, related_name="events", verbose_name=_("booking")

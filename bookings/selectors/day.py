@@ -12,6 +12,7 @@ from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
 from ..models import Booking, Counsellor, Room, SessionKind, Slot
+from .absences import bookings_to_move
 from .requests import WaitingRequest, waiting_requests
 
 
@@ -44,6 +45,8 @@ class Day:
     week: list[tuple[dt.date, int]] = field(default_factory=list)
     rotate_rooms: list[Counsellor] = field(default_factory=list)
     nearly_full: list[Slot] = field(default_factory=list)
+    # Open bookings to come inside an absence or a closure: to move or cancel.
+    to_move: list[Booking] = field(default_factory=list)
 
     @property
     def overdue(self) -> list[WaitingRequest]:
@@ -136,6 +139,11 @@ def day_of(
         .filter(taken__gte=F("capacity") * 0.8)
         .order_by("starts_at")
     )
+    to_move = bookings_to_move(
+        Booking.objects.filter(slot__office_id__in=office_ids), now=now
+    ).select_related("slot", "slot__counsellor")
+    if counsellor_id is not None:
+        to_move = to_move.filter(slot__counsellor_id=counsellor_id)
     return Day(
         day=day,
         rows=rows,
@@ -143,4 +151,5 @@ def day_of(
         week=week,
         rotate_rooms=rotate,
         nearly_full=nearly_full,
+        to_move=list(to_move.order_by("slot__starts_at", "pk")),
     )

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from .. import calendar
 from ..models import Booking, Office, Slot
+from .absences import not_absent
 from .waiting import held_seats
 
 
@@ -33,6 +34,9 @@ def free_slots(
         slots = slots.filter(counsellor_id=counsellor_id)
     if with_counsellors:
         slots = slots.select_related("counsellor")
+    # A slot freed inside an absence (its booking cancelled or moved) is not offered again;
+    # the daily slot job closes it, and any freed inside a closure (services.absences).
+    slots = not_absent(slots)
     return (
         slots.annotate(
             taken=Count("bookings", filter=Q(bookings__status__in=Booking.ACTIVE)),

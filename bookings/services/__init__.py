@@ -2,6 +2,14 @@
 one transaction each; the Celery tasks are defined beside the service they wrap."""
 
 from ..errors import BookingError
+from .absences import (
+    apply_absence,
+    apply_closure,
+    ask_to_move,
+    close_slots_away,
+    move_out_of_absences,
+    record_absence,
+)
 from .alerts import alert_overdue_requests
 from .attendance import record, sweep_no_shows, undo_no_show
 from .bookings import (
@@ -29,7 +37,7 @@ from .rooms import (
     sweep_rooms,
 )
 from .sessions import cancel_session, mark_attendance
-from .slots import generate_open_slots, generate_slots
+from .slots import generate_open_slots, generate_slots, plan_slots, publish_slots
 from .staff_bookings import book_follow_up, move_booking
 from .support import assign_counsellor, end_support
 from .suspensions import lift_suspension, suspend_person
@@ -48,6 +56,9 @@ __all__ = [
     "Letter",
     "accept_offer",
     "alert_overdue_requests",
+    "apply_absence",
+    "apply_closure",
+    "ask_to_move",
     "assign_counsellor",
     "book_follow_up",
     "cancel_booking",
@@ -55,6 +66,7 @@ __all__ = [
     "cancel_session",
     "check_slot_is_bookable",
     "close_session_rooms",
+    "close_slots_away",
     "close_waiting_list",
     "confirm_booking",
     "create_booking",
@@ -75,8 +87,12 @@ __all__ = [
     "log_event",
     "mark_attendance",
     "move_booking",
+    "move_out_of_absences",
     "offer_free_seats",
+    "plan_slots",
+    "publish_slots",
     "record",
+    "record_absence",
     "record_booking_consent",
     "record_join",
     "record_office_consent",
