@@ -565,3 +565,19 @@ def test_the_room_sweeper_closes_the_meetings_of_sessions_that_are_over(
         services.sweep_rooms(now=seminar.ends_at)
     assert SessionRoom.objects.get().invalidated_at == seminar.ends_at
     assert not Room.objects.valid().exists()
+
+
+def test_the_cached_list_of_sessions_shows_a_new_booking_at_once(
+    client, office, seminar, alice, bob, sent, django_capture_on_commit_callbacks
+):
+    book_quietly(office, alice, seminar, django_capture_on_commit_callbacks)
+    path = f"/offices/{office.slug}/"
+    assert "4 seats left" in client.get(path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "4 seats left" in client.get(path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # the cache's bump, the room job
+        booking = book(office, bob, seminar, job_seeker_number="")
+    html = client.get(path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "3 seats left" in html and "4 seats left" not in html
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_booking(booking=booking, actor=bob)
+    assert "4 seats left" in client.get(path, HTTP_ACCEPT_LANGUAGE="en").content.decode()

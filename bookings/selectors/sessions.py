@@ -11,6 +11,7 @@ from terms.models import TermsDocument
 
 from .. import calendar
 from ..models import Booking, Office, SessionKind, Slot
+from .waiting import held_seats
 
 
 def is_session(slot: Slot | None) -> bool:
@@ -66,8 +67,11 @@ def upcoming_sessions(office: Office, now: dt.datetime, *, limit: int = 30) -> l
             starts_at__gte=calendar.first_bookable_moment(office, now),
         )
         .exclude(kind=SessionKind.CONSULTATION)
-        .annotate(taken=Count("bookings", filter=Q(bookings__status__in=Booking.ACTIVE)))
-        .annotate(seats_left=F("capacity") - F("taken"))
+        .annotate(
+            taken=Count("bookings", filter=Q(bookings__status__in=Booking.ACTIVE)),
+            held=held_seats(),  # a seat for each person on its waiting list
+        )
+        .annotate(seats_left=F("capacity") - F("taken") - F("held"))
         .order_by("starts_at", "pk")[:limit]
     )
 

@@ -74,6 +74,33 @@ def _slots_html(
     return mark_safe(cast(str, html))  # noqa: S308 - rendered by our own template above
 
 
+FULL_MARK = "data-session-full"  # on each full session of `bookings/_sessions.html`
+
+
+def _sessions_html(request: HttpRequest, office: Office, now: dt.datetime) -> str:
+    """The office's seminars, tours and other sessions with the seats left (full ones
+    too), cached with the week of slots: every change of the office's slots or bookings
+    renders them afresh."""
+    cacheable = office.booking_cutoff_days > 0
+    html = ticket = None
+    if cacheable:
+        html, ticket = caches.slot_weeks.get(
+            office.pk, get_language(), timezone.localdate(now).isoformat(), "sessions"
+        )
+    if html is None:
+        html = render_to_string(
+            "bookings/_sessions.html",
+            {
+                "sessions": upcoming_sessions(office, now),
+                "book_prefix": reverse("book", kwargs={"slug": office.slug, "slot_id": 0})[:-2],
+            },
+            request=request,
+        )
+        if ticket is not None:
+            caches.slot_weeks.put(ticket, html)
+    return mark_safe(cast(str, html))  # noqa: S308 - rendered by our own template above
+
+
 def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # The person's own counsellor there (continuing support) comes with the office.
     office = get_object_or_404(with_own_counsellor(Office.objects.all(), request.user), slug=slug)
@@ -82,14 +109,16 @@ def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
     slots_html = _slots_html(request, office, now, counsellor)
     if getattr(request, "htmx", False):
         return HttpResponse(slots_html)
+    sessions_html = _sessions_html(request, office, now)
     context: dict[str, object] = {
         "office": office,
         "slots_html": slots_html,
         "counsellor": counsellor,
-        # Seminars, tours and other sessions, with the seats left (full ones too).
-        "sessions": upcoming_sessions(office, now),
-        "book_prefix": reverse("book", kwargs={"slug": office.slug, "slot_id": 0})[:-2],
-        "full_sessions": full_sessions(office, request.user, now),
+        "sessions_html": sessions_html,
+        # The waiting lists are read only when the (cached) list shows a full session.
+        "full_sessions": (
+            full_sessions(office, request.user, now) if FULL_MARK in sessions_html else []
+        ),
     }
     if request.user.is_authenticated:
         context["refusals"] = selectors.refusals(request.user, office, now=now)
