@@ -349,6 +349,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-rooms": {"task": "bookings.tasks.sweep_rooms", "schedule": 60.0},
     "sweep-no-shows": {"task": "bookings.tasks.sweep_no_shows", "schedule": 60.0},
+    # The e-mail outbox: retries whose moment has come, notices whose job was lost.
+    "send-due-notices": {"task": "accounts.tasks.send_due_notices", "schedule": 60.0},
     # On the minute: the cut-offs and answer-by moments fall at midnight.
     "expire-requests": {"task": "bookings.tasks.expire_requests", "schedule": crontab()},
     "alert-overdue-requests": {
@@ -414,6 +416,11 @@ IMMEDIATE_PHONE_LOCK_HOURS = _int("IMMEDIATE_PHONE_LOCK_HOURS", 24)
 NO_SHOW_AFTER_MINUTES = _int("NO_SHOW_AFTER_MINUTES", 10, minimum=1)
 # Rooms: how long after confirmation the sweeper re-sends a booking that still has no room.
 ROOM_SWEEP_AFTER_SECONDS = _int("ROOM_SWEEP_AFTER_SECONDS", 60)
+# The e-mail outbox (accounts.outbox): how long the sweep leaves a new notice to its job;
+# the back-off of a failed send (doubled per attempt, up to the maximum).
+NOTICE_SWEEP_AFTER_SECONDS = _int("NOTICE_SWEEP_AFTER_SECONDS", 60)
+NOTICE_RETRY_SECONDS = _int("NOTICE_RETRY_SECONDS", 60, minimum=1)
+NOTICE_RETRY_MAX_SECONDS = _int("NOTICE_RETRY_MAX_SECONDS", 3600, minimum=1)
 
 PHONENUMBER_DEFAULT_REGION = "JP"
 PHONENUMBER_DEFAULT_FORMAT = "NATIONAL"
