@@ -30,7 +30,7 @@ import smtplib
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
-from django.db.models import F, Q
+from django.db.models import Count, F, Max, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -195,6 +195,23 @@ def send_due_notices(*, now: dt.datetime | None = None, limit: int = SWEEP_BATCH
 def unsent_notices() -> int:
     """How many notices are due and not sent yet (for the metrics)."""
     return Message.objects.filter(notice_due=True, notice_sent_at__isnull=True).count()
+
+
+def notice_metrics() -> dict[str, int | None]:
+    """For /health/metrics/: notices due and not sent, how long the oldest has waited,
+    and the most attempts one of them has had."""
+    unsent = Message.objects.filter(notice_due=True, notice_sent_at__isnull=True)
+    found = unsent.aggregate(
+        count=Count("pk"), oldest=Min("created_at"), attempts=Max("notice_attempts")
+    )
+    oldest = found["oldest"]
+    return {
+        "unsent": found["count"],
+        "oldest_unsent_seconds": round((timezone.now() - oldest).total_seconds())
+        if oldest
+        else None,
+        "most_attempts": found["attempts"] or 0,
+    }
 
 
 @shared_task(name="accounts.tasks.send_message_notices", acks_late=True)
