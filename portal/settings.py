@@ -384,6 +384,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15 * 60.0,
     },
 }
+# A drill (and the several-nodes test, tests/test_several_nodes.py): every periodic job
+# every BEAT_EVERY_SECONDS instead of its schedule. Unset in production.
+if _beat_every := _int("BEAT_EVERY_SECONDS", 0):
+    for _entry in CELERY_BEAT_SCHEDULE.values():
+        _entry["schedule"] = float(_beat_every)
 
 LOGGING = {
     "version": 1,
