@@ -6,11 +6,11 @@ from pathlib import Path
 from celery import Celery
 from celery.signals import before_task_publish, task_postrun, task_prerun
 
-from . import requestlog
+from .requestlog import NONE, current, install_record_factory, sane
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
-requestlog.install_record_factory()
+install_record_factory()
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -43,8 +43,8 @@ def _database_connections_between_tasks(sender=None, **kwargs: object) -> None:
 @before_task_publish.connect
 def _carry_the_request_id(headers: dict | None = None, **kwargs: object) -> None:
     """A job enqueued while a request (or a job of one) runs carries its request id."""
-    request_id = requestlog.current.get()
-    if headers is not None and request_id != requestlog.NONE:
+    request_id = current.get()
+    if headers is not None and request_id != NONE:
         headers.setdefault("request_id", request_id)
 
 
@@ -54,13 +54,13 @@ def _request_id_of_the_job(task=None, **kwargs: object) -> None:
     if getattr(getattr(task, "request", None), "is_eager", False):
         return  # run inside the caller, whose id stays
     request_id = getattr(getattr(task, "request", None), "request_id", None)
-    if isinstance(request_id, str) and requestlog.sane(request_id):
-        requestlog.current.set(request_id)
+    if isinstance(request_id, str) and sane(request_id):
+        current.set(request_id)
     else:
-        requestlog.current.set(requestlog.NONE)
+        current.set(NONE)
 
 
 @task_postrun.connect
 def _no_request_id_between_jobs(task=None, **kwargs: object) -> None:
     if not getattr(getattr(task, "request", None), "is_eager", False):
-        requestlog.current.set(requestlog.NONE)
+        current.set(NONE)
