@@ -10,7 +10,9 @@ class AccountsConfig(AppConfig):
         from allauth.account.signals import password_changed
         from django.contrib.auth.signals import user_logged_in
 
-        from . import services
+        from portal import metrics
+
+        from . import outbox, services
 
         def on_login(sender, request, user, **kwargs):
             method = getattr(request, "_sign_in_method", "email") if request else "email"
@@ -20,6 +22,7 @@ class AccountsConfig(AppConfig):
             services.password_changed(user=user)
 
         _name_third_party_models()
+        metrics.register("notices", outbox.notice_metrics)
         user_logged_in.connect(on_login, weak=False, dispatch_uid="accounts.record_sign_in")
         password_changed.connect(
             on_password_changed, weak=False, dispatch_uid="accounts.password_changed"

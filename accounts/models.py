@@ -271,6 +271,18 @@ class Message(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # The e-mail outbox (accounts.outbox): the notice that says this message is waiting.
+    notice_due = models.BooleanField(
+        _("notice due"),
+        default=False,
+        help_text=_("An e-mail is to tell the person that this message is waiting."),
+    )
+    notice_sent_at = models.DateTimeField(_("notice sent at"), null=True, blank=True)
+    notice_claimed_at = models.DateTimeField(_("notice claimed at"), null=True, blank=True)
+    notice_attempts = models.PositiveSmallIntegerField(_("notice attempts"), default=0)
+    notice_next_attempt_at = models.DateTimeField(
+        _("next notice attempt at"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -283,7 +295,14 @@ class Message(models.Model):
                 name="message_key_once_per_user",
             )
         ]
-        indexes = [models.Index(fields=["user", "read_at"], name="message_user_unread")]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="message_user_unread"),
+            models.Index(
+                fields=["notice_next_attempt_at"],
+                condition=models.Q(notice_due=True, notice_sent_at__isnull=True),
+                name="message_notice_outbox",
+            ),
+        ]
 
     def __str__(self) -> str:
         return render_subject(self)

@@ -1,19 +1,18 @@
 """State changes of users and their mailbox."""
 
 import logging
-from functools import partial
 
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.core.cache import cache
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from . import hooks
+from portal.jobs import enqueue_on_commit
+
+from . import hooks, outbox
 from .context_processors import unread_cache_key
-from .messages import render_notice, supported_language
+from .messages import supported_language
 from .models import AccountEvent, Message, Profile, SignIn, User
 
 logger = logging.getLogger(__name__)
@@ -29,7 +28,8 @@ def post_message(
     attachment: str = "",
     key_is_new: bool = False,
 ) -> Message | None:
-    """Put a message in the user's mailbox and tell them by e-mail that it is there.
+    """Put a message in the user's mailbox; the outbox (accounts.outbox) tells them by
+    e-mail that it is there, after commit, from a job.
 
     The message is its `kind` and its `params` (listed per kind in `accounts.messages`);
     it is rendered from templates in the reader's language.
@@ -52,9 +52,11 @@ def post_message(
         return post_new_messages([Message(**fields)])[0]
     if key and Message.objects.filter(user=user, key=key).exists():
         return None
+    message = Message(**fields)
+    outbox.mark_due(message, email=user.email, now=timezone.now())
     try:
         with transaction.atomic():
-            message = Message.objects.create(**fields)
+            message.save(force_insert=True)
     except IntegrityError:
         if key:  # a concurrent delivery with the same key won
             return None
@@ -64,51 +66,29 @@ def post_message(
 
 
 def post_new_messages(messages: list[Message]) -> list[Message]:
-    """Put messages in their users' mailboxes in one insert, and tell each user by e-mail.
+    """Put messages in their users' mailboxes in one insert; the outbox tells each user by
+    e-mail.
 
     Only for messages whose keys are new (see `key_is_new` above): nothing is checked, and
     a duplicate key fails on the unique constraint. Each message's `user` must be loaded
-    with its e-mail address (and, to spare a query per e-mail, its language).
+    with its e-mail address (the outbox reads the language when it sends).
     """
+    now = timezone.now()
+    for message in messages:
+        outbox.mark_due(message, email=message.user.email, now=now)
     messages = Message.objects.bulk_create(messages)
     _tell_on_commit(messages)
     return messages
 
 
 def _tell_on_commit(messages: list[Message]) -> None:
-    """Once the messages are committed: the unread counts are counted afresh, and each
-    user gets the e-mail that says a message is waiting."""
+    """Once the messages are committed: the unread counts are counted afresh, and the
+    outbox's job sends each user the e-mail that says a message is waiting."""
     unread_keys = sorted({unread_cache_key(message.user_id) for message in messages})
     transaction.on_commit(lambda: cache.delete_many(unread_keys))
-    for message in messages:
-        user = message.user
-        language = None if "language" in user.get_deferred_fields() else user.language
-        transaction.on_commit(
-            partial(send_message_notice, message_id=message.pk, email=user.email, language=language)
-        )
-
-
-def send_message_notice(*, message_id: int, email: str, language: str | None = None) -> None:
-    """The e-mail that says a message is waiting, in the recipient's language: a link to
-    the message, never its content, an access code or a passcode. `language`: the
-    recipient's `User.language`, looked up when not given."""
-    if email.endswith(".invalid"):
-        return  # an issued account without an e-mail address: the mailbox is enough
-    url = settings.SITE_URL + reverse("message_detail", kwargs={"pk": message_id})
-    try:
-        if language is None:
-            recipient = User.objects.filter(messages__pk=message_id)
-            language = recipient.values_list("language", flat=True).first()
-        notice = render_notice(url=url, language=language or "")
-        send_mail(
-            subject=notice.subject,
-            message=notice.body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[email],
-        )
-    except Exception:
-        # The message is in the mailbox either way; a failed notice is logged, not raised.
-        logger.exception("could not send the new-message e-mail for message %s", message_id)
+    due = [message.pk for message in messages if message.notice_due]
+    if due:
+        enqueue_on_commit(outbox.send_message_notices_task, due)
 
 
 @transaction.atomic

@@ -1,6 +1,9 @@
 from celery import shared_task
 
 from . import usage
+from .outbox import send_due_notices_task, send_message_notices_task
+
+__all__ = ["purge_usage_records", "send_due_notices_task", "send_message_notices_task"]
 
 
 @shared_task(acks_late=True)

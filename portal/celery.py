@@ -4,9 +4,13 @@ import os
 from pathlib import Path
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import before_task_publish, task_postrun, task_prerun
+
+from .requestlog import NONE, current, install_record_factory, sane
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+install_record_factory()
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -34,3 +38,29 @@ def _database_connections_between_tasks(sender=None, **kwargs: object) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@before_task_publish.connect
+def _carry_the_request_id(headers: dict | None = None, **kwargs: object) -> None:
+    """A job enqueued while a request (or a job of one) runs carries its request id."""
+    request_id = current.get()
+    if headers is not None and request_id != NONE:
+        headers.setdefault("request_id", request_id)
+
+
+@task_prerun.connect
+def _request_id_of_the_job(task=None, **kwargs: object) -> None:
+    """The worker's log lines of a job show the id of the request that enqueued it."""
+    if getattr(getattr(task, "request", None), "is_eager", False):
+        return  # run inside the caller, whose id stays
+    request_id = getattr(getattr(task, "request", None), "request_id", None)
+    if isinstance(request_id, str) and sane(request_id):
+        current.set(request_id)
+    else:
+        current.set(NONE)
+
+
+@task_postrun.connect
+def _no_request_id_between_jobs(task=None, **kwargs: object) -> None:
+    if not getattr(getattr(task, "request", None), "is_eager", False):
+        current.set(NONE)

@@ -4,6 +4,7 @@ Every value comes from an environment variable (django-environ) with a safe defa
 a developer's machine; a value that cannot be parsed stops the process at start.
 """
 
+import ipaddress
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -83,6 +84,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.requestlog.RequestLog",  # the request id and one log line per request
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -281,7 +283,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 # Security: secure cookies and HSTS unless DEBUG; a strict Content Security Policy always.
 SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^health/metrics/$"]
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
@@ -325,6 +327,8 @@ else:
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = False
+# The queue jobs are sent to (and a worker consumes unless told otherwise).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 # Celery's Django fixup closes the database connection around every task unless this is
 # set (then it closes it every 1,000 tasks). Between tasks, `portal.celery` does what
 # Django does between requests instead: close a connection that is broken or older than
@@ -340,6 +344,14 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
+# The worker's lines show the id of the request that enqueued the job (portal.requestlog).
+CELERY_WORKER_LOG_FORMAT = (
+    "[%(asctime)s: %(levelname)s/%(processName)s] [%(request_id)s] %(message)s"
+)
+CELERY_WORKER_TASK_LOG_FORMAT = (
+    "[%(asctime)s: %(levelname)s/%(processName)s] [%(request_id)s] "
+    "%(task_name)s[%(task_id)s]: %(message)s"
+)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "portal.tasks.record_heartbeat", "schedule": 60.0},
@@ -351,6 +363,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-no-shows": {"task": "bookings.tasks.sweep_no_shows", "schedule": 60.0},
     # On the minute: offers of a freed seat expire, and close at the booking cut-off.
     "sweep-waiting-lists": {"task": "bookings.tasks.sweep_waiting_lists", "schedule": crontab()},
+    # The e-mail outbox: retries whose moment has come, notices whose job was lost.
+    "send-due-notices": {"task": "accounts.tasks.send_due_notices", "schedule": 60.0},
     # On the minute: the cut-offs and answer-by moments fall at midnight.
     "expire-requests": {"task": "bookings.tasks.expire_requests", "schedule": crontab()},
     "alert-overdue-requests": {
@@ -372,11 +386,19 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15 * 60.0,
     },
 }
+# A drill (and the several-nodes test, tests/test_several_nodes.py): every periodic job
+# every BEAT_EVERY_SECONDS instead of its schedule. Unset in production.
+if _beat_every := _int("BEAT_EVERY_SECONDS", 0):
+    for _entry in CELERY_BEAT_SCHEDULE.values():
+        _entry["schedule"] = float(_beat_every)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # request_id: of the request being served, or of the one that enqueued the job ("-").
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    },
     # Cache errors ignored by django-redis: all counted, one a minute per kind logged.
     "filters": {"one_a_minute": {"()": "portal.cache.OnePerInterval", "seconds": 60}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
@@ -386,6 +408,30 @@ LOGGING = {
         "portal.cache": {"level": "ERROR", "filters": ["one_a_minute"]},
     },
 }
+
+# /health/metrics/ (portal.metrics): with `Authorization: Bearer METRICS_TOKEN`, or from
+# these networks when not through a proxy (none by default: the token only).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_INTERNAL_NETWORKS = env.list("METRICS_INTERNAL_NETWORKS", default=[])
+for _network in METRICS_INTERNAL_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"METRICS_INTERNAL_NETWORKS: {_network!r} is not a network (e.g. 10.0.0.0/8)"
+        ) from None
+
+# The optional error tracker (portal.errortracking): Sentry when SENTRY_DSN is set, with
+# personal data and secrets scrubbed from every event.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from portal.errortracking import init_error_tracker
+
+    init_error_tracker(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default=""),
+        release=env.str("SENTRY_RELEASE", default=""),
+    )
 
 # Meeting rooms: passcodes are encrypted at rest with these keys (newest first).
 PASSCODE_KEYS = env.list("PASSCODE_KEYS", default=[])
@@ -416,6 +462,11 @@ IMMEDIATE_PHONE_LOCK_HOURS = _int("IMMEDIATE_PHONE_LOCK_HOURS", 24)
 NO_SHOW_AFTER_MINUTES = _int("NO_SHOW_AFTER_MINUTES", 10, minimum=1)
 # Rooms: how long after confirmation the sweeper re-sends a booking that still has no room.
 ROOM_SWEEP_AFTER_SECONDS = _int("ROOM_SWEEP_AFTER_SECONDS", 60)
+# The e-mail outbox (accounts.outbox): how long the sweep leaves a new notice to its job;
+# the back-off of a failed send (doubled per attempt, up to the maximum).
+NOTICE_SWEEP_AFTER_SECONDS = _int("NOTICE_SWEEP_AFTER_SECONDS", 60)
+NOTICE_RETRY_SECONDS = _int("NOTICE_RETRY_SECONDS", 60, minimum=1)
+NOTICE_RETRY_MAX_SECONDS = _int("NOTICE_RETRY_MAX_SECONDS", 3600, minimum=1)
 
 PHONENUMBER_DEFAULT_REGION = "JP"
 PHONENUMBER_DEFAULT_FORMAT = "NATIONAL"

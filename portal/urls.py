@@ -14,6 +14,7 @@ admin.site.index_title = _("Offices, slots and consultations")
 
 urlpatterns = [
     path("health/", views.health, name="health"),
+    path("health/metrics/", views.health_metrics, name="health_metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

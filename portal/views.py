@@ -4,7 +4,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import cache
+from . import cache, metrics
 from .health import run_checks, worker_heartbeat
 
 
@@ -27,3 +27,13 @@ def health(request: HttpRequest) -> JsonResponse:
         },
         status=status,
     )
+
+
+@never_cache
+@require_GET
+def health_metrics(request: HttpRequest) -> JsonResponse:
+    """The numbers operators watch (portal.metrics), for the internal network only: with
+    the metrics token or from an internal address, else 403."""
+    if not metrics.allowed(request):
+        return JsonResponse({"error": "forbidden"}, status=HTTPStatus.FORBIDDEN)
+    return JsonResponse(metrics.collect())

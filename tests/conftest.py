@@ -72,6 +72,34 @@ def _fresh_cache() -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _notice_jobs_run_when_enqueued(request: pytest.FixtureRequest, monkeypatch) -> None:
+    """The outbox's job (accounts.outbox) is enqueued after commit for a worker. In tests
+    that run no worker, it runs in the test process when it is enqueued, as a worker would
+    run it (the claim, the send, the record): a test reads the notice in `mail.outbox`
+    after the commit. A test of the real path (a broker, a worker, a sweep) asks for the
+    fixture `real_notice_jobs`."""
+    if "real_notice_jobs" in request.fixturenames:
+        return
+    from accounts import outbox
+
+    real = outbox.send_message_notices_task
+
+    class RunWhenEnqueued:
+        name = real.name
+
+        @staticmethod
+        def apply_async(args=(), kwargs=None, **options):
+            outbox.send_message_notices(message_ids=list(args[0]))
+
+    monkeypatch.setattr(outbox, "send_message_notices_task", RunWhenEnqueued)
+
+
+@pytest.fixture
+def real_notice_jobs() -> None:
+    """The outbox's jobs go to the broker as in production (see above)."""
+
+
 @pytest.fixture
 def make_user(django_user_model: "type[User]") -> Callable[..., "User"]:
     """A factory: make_user("alice@example.jp") makes a verified user who can sign in."""

@@ -141,3 +141,33 @@ def test_the_office_page_the_mailbox_and_a_booking_answer_with_redis_down(
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"] == f"/me/bookings/{booking.pk}/"
     assert client.get(response["Location"]).status_code == HTTPStatus.OK
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_works_with_redis_down(private_redis):
+    """The demo data is seeded with the cache and the broker both on a Redis that is down
+    (its saves' on-commit hooks, cache bumps and enqueues, fail soft), and a second run
+    changes nothing."""
+    from django.core.management import call_command
+
+    from bookings.models import Counsellor, Office
+    from tests.support.worker import broker_at
+
+    config = {
+        **django_settings.CACHES["default"],
+        "LOCATION": private_redis.url,
+        "KEY_PREFIX": "outage-test",
+    }
+    with override_settings(CACHES={"default": config}), broker_at(private_redis.url):
+        private_redis.stop()
+        errors_before = portal_cache.errors()
+        call_command("seed_demo")
+        call_command("seed_demo")
+        assert cache.get("anything") is None  # the cache really was down
+        assert portal_cache.errors() > errors_before
+    assert set(Office.objects.values_list("slug", flat=True)) == {
+        "tachikawa",
+        "itami",
+        "tomakomai",
+    }
+    assert Counsellor.objects.count() == 3

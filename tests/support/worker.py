@@ -54,6 +54,8 @@ def celery_worker(
         "REDIS_URL": settings.REDIS_URL,
         "DEBUG": "false",
         "SECRET_KEY": settings.SECRET_KEY,
+        # The jobs the worker itself enqueues (the outbox's, after a room) stay on its queue.
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
         **(extra_env or {}),
     }
     log = open(ROOT / "var" / f"worker-{queue}.log", "w+")  # noqa: SIM115
