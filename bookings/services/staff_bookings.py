@@ -18,6 +18,7 @@ from .. import caches
 from ..errors import BookingError
 from ..models import Booking, BookingEvent, Slot
 from ..selectors.suspensions import is_suspended_at
+from ..selectors.waiting import refuse_queue_jump
 from .bookings import (
     _insert_booking,
     _take_seat,
@@ -28,6 +29,7 @@ from .bookings import (
 )
 from .events import log_event
 from .rooms import invalidate_rooms, issue_room_task
+from .waiting_offers import offer_seats_on_commit
 
 
 @transaction.atomic
@@ -48,6 +50,7 @@ def book_follow_up(*, counsellor_user: User, user: User, slot_id: int, note: str
     if not profile.phone:
         raise BookingError(_("This person's profile has no registered phone."), "profile")
     refuse_overlap(user=user, slot=slot, by_staff=True)
+    refuse_queue_jump(slot=slot, user=user, by_staff=True)
     booking = _insert_booking(
         slot=slot,
         user=user,
@@ -86,7 +89,9 @@ def move_booking(
         raise BookingError(_("Choose a slot in the future that is not cancelled."), "closed")
     by_staff = actor is None or actor.pk != booking.user_id
     refuse_overlap(user=booking.user, slot=slot, moving=booking, by_staff=by_staff)
+    refuse_queue_jump(slot=slot, user=booking.user, by_staff=by_staff)
     caches.slot_weeks.changed(slot.office_id)
+    offer_seats_on_commit(booking.slot)  # the seat left goes to its waiting list
     old_starts_at, old_ends_at = booking.slot.starts_at, booking.slot.ends_at
     booking.slot = slot
     booking.seat = _take_seat(slot)
