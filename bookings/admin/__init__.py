@@ -6,17 +6,7 @@ from django.contrib import admin
 
 from portal.admin_tools import make_admin_site_safe
 
-from . import (
-    bookings,
-    counsellors,
-    day,
-    issued_accounts,
-    offices,
-    slots,
-    staff,
-    support,
-    waiting,
-)
+from . import bookings, counsellors, day, issued_accounts, offices, slots, staff, support, waiting
 from .bookings import BookingAdmin, BookingEventInline, RoomInline
 from .scoping import OfficeWallMixin, wall_admin_site
 
