@@ -8,7 +8,9 @@ from http import HTTPStatus
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.messages import render_message
@@ -566,3 +568,44 @@ def test_the_sweep_is_on_the_beat_schedule():
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "bookings.tasks.sweep_waiting_lists" in tasks
     assert sweep_waiting_lists_task.name == "bookings.tasks.sweep_waiting_lists"
+
+
+def test_staff_neither_move_nor_book_a_person_into_a_seat_kept_for_the_list(
+    office, counsellor, session, people, django_capture_on_commit_callbacks
+):
+    join(office, people[2], session)
+    cancel_seat(session, people[0], django_capture_on_commit_callbacks)  # held for p2
+    elsewhere = make_slot(office, counsellor, jst(2026, 11, 27, 10, 0))
+    moving = book(office, people[4], elsewhere)
+    with pytest.raises(BookingError) as moved:
+        services.move_booking(booking=moving, slot_id=session.pk, actor=counsellor.user)
+    assert moved.value.code == "waiting_list"
+    with pytest.raises(BookingError) as followed:
+        services.book_follow_up(counsellor_user=counsellor.user, user=people[5], slot_id=session.pk)
+    assert followed.value.code == "waiting_list"
+    assert Booking.objects.filter(slot=session, status__in=Booking.ACTIVE).count() == 1
+
+
+def test_a_booking_moved_out_of_a_full_session_offers_its_seat(
+    office, counsellor, session, people, django_capture_on_commit_callbacks
+):
+    join(office, people[2], session)
+    later = make_slot(office, counsellor, jst(2026, 11, 27, 10, 0))
+    booking = Booking.objects.get(slot=session, user=people[1])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.move_booking(booking=booking, slot_id=later.pk, actor=counsellor.user)
+    assert entry_of(people[2], session).status == WaitingEntry.Status.OFFERED
+
+
+def test_the_office_page_s_list_of_full_sessions_is_cached_and_renewed_by_a_join(
+    client, office, session, people, django_capture_on_commit_callbacks
+):
+    client.force_login(people[4])
+    client.cookies["django_language"] = "en"
+    assert "0 people waiting" in office_page(client, office)
+    with CaptureQueriesContext(connection) as captured:
+        office_page(client, office)
+    assert not [q for q in captured if 'FROM "bookings_slot"' in q["sql"]]
+    with django_capture_on_commit_callbacks(execute=True):
+        join(office, people[2], session)
+    assert "1 person waiting" in office_page(client, office)

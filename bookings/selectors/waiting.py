@@ -1,18 +1,21 @@
 """Reads of the waiting lists (キャンセル待ち): which sessions are full, who is where in
 the queue, and how many seats a person may take now without jumping it."""
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 
-from .. import calendar
+from .. import caches, calendar
 from ..errors import BookingError
 from ..models import Booking, Office, SessionKind, Slot, WaitingEntry
 
@@ -55,14 +58,22 @@ def seats_free_for(slot: Slot, user: User | AnonymousUser | None) -> int:
     return max(slot.capacity - active - ahead, 0)
 
 
-def refuse_queue_jump(*, slot: Slot, user: User) -> None:
-    """Refuse a booking that would take a seat the waiting list keeps for someone else.
-    Called by the booking service with the slot locked; a slot without a waiting list
-    costs one query."""
+def refuse_queue_jump(*, slot: Slot, user: User, by_staff: bool = False) -> None:
+    """Refuse a booking that would take a seat the waiting list keeps for someone else
+    (`by_staff`: a booking or move staff make for the person). Called by the booking
+    services with the slot locked; a slot without a waiting list costs one query."""
     if not WaitingEntry.objects.filter(slot=slot, status__in=WaitingEntry.ACTIVE).exists():
         return
     if seats_free_for(slot, user) > 0:
         return
+    if by_staff:
+        raise BookingError(
+            _(
+                "This session's free seats are kept for the people on its waiting list, in "
+                "turn. Choose another time."
+            ),
+            "waiting_list",
+        )
     if WaitingEntry.objects.filter(
         slot=slot, user=user, status=WaitingEntry.Status.WAITING
     ).exists():
@@ -116,59 +127,85 @@ def entries_of(user: User) -> list[WaitingEntry]:
 
 @dataclass(frozen=True)
 class FullSession:
-    """A full session on the office's page, with the person's entry (and place) if any."""
+    """A full session on the office's page (what everyone sees), with the person's entry
+    (and place) if any, and whether they hold a seat in it."""
 
-    slot: Slot
-    entry: WaitingEntry | None
+    slot_id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    title: str
+    title_en: str
     waiting: int  # how many people are on its waiting list
-    booked: bool  # the person holds a seat in it already
+    entry: WaitingEntry | None = None
+    booked: bool = False
+
+    @property
+    def display_title(self) -> str:
+        if get_language() == "en" and self.title_en:
+            return self.title_en
+        return self.title
+
+
+def _full_session_rows(office: Office, now: dt.datetime) -> list[FullSession]:
+    """The office's sessions still open for booking that have no seat left for someone
+    outside the waiting list, within the weeks the office keeps open: the same for
+    everyone, kept with the office's week of free slots (`caches.slot_weeks`, bumped by
+    every change of its bookings and waiting lists)."""
+    cacheable = office.booking_cutoff_days > 0  # otherwise it changes every minute
+    rows = ticket = None
+    if cacheable:
+        rows, ticket = caches.slot_weeks.get(
+            office.pk, "full-sessions", timezone.localdate(now).isoformat()
+        )
+    if rows is None:
+        first = calendar.first_bookable_moment(office, now)
+        slots = (
+            Slot.objects.filter(
+                office=office,
+                cancelled_at__isnull=True,
+                capacity__gt=1,
+                starts_at__gte=first,
+                starts_at__lt=first + dt.timedelta(weeks=office.weeks_open + 1),
+            )
+            .exclude(kind=SessionKind.CONSULTATION)
+            .annotate(
+                taken=Count("bookings", filter=Q(bookings__status__in=Booking.ACTIVE)),
+                held=held_seats(),
+            )
+            .filter(taken__gte=F("capacity") - F("held"))
+            .order_by("starts_at", "pk")
+        )
+        rows = [
+            (slot.pk, slot.starts_at, slot.ends_at, slot.title, slot.title_en, slot.held)
+            for slot in slots
+        ]
+        if ticket is not None:
+            caches.slot_weeks.put(ticket, rows)
+    return [FullSession(*row) for row in cast(list[tuple], rows)]
 
 
 def full_sessions(
     office: Office, user: User | AnonymousUser, now: dt.datetime | None = None
 ) -> list[FullSession]:
-    """The office's sessions still open for booking that have no seat left for someone
-    outside the waiting list, within the weeks the office keeps open."""
-    now = now or timezone.now()
-    first = calendar.first_bookable_moment(office, now)
-    slots = (
-        Slot.objects.filter(
-            office=office,
-            cancelled_at__isnull=True,
-            capacity__gt=1,
-            starts_at__gte=first,
-            starts_at__lt=first + dt.timedelta(weeks=office.weeks_open + 1),
-        )
-        .exclude(kind=SessionKind.CONSULTATION)
-        .annotate(
-            taken=Count("bookings", filter=Q(bookings__status__in=Booking.ACTIVE)),
-            held=held_seats(),
-        )
-        .filter(taken__gte=F("capacity") - F("held"))
-        .order_by("starts_at", "pk")
+    """The office's full sessions (see `_full_session_rows`), each with the person's own
+    entry and booking: two small queries for a signed-in person, none for a visitor when
+    the list is cached."""
+    found = _full_session_rows(office, now or timezone.now())
+    if not user.is_authenticated or not found:
+        return found
+    ids = [full.slot_id for full in found]
+    entries = WaitingEntry.objects.filter(
+        user_id=user.pk, status__in=WaitingEntry.ACTIVE, slot_id__in=ids
     )
-    found = list(slots)
-    mine: dict[int, WaitingEntry] = {}
-    booked: set[int] = set()
-    if user.is_authenticated and found:
-        ids = [slot.pk for slot in found]
-        entries = WaitingEntry.objects.filter(
-            user_id=user.pk, status__in=WaitingEntry.ACTIVE, slot__in=ids
-        )
-        mine = {entry.slot_id: entry for entry in _with_positions(entries)}
-        booked = set(
-            Booking.objects.filter(
-                user_id=user.pk, status__in=Booking.ACTIVE, slot__in=ids
-            ).values_list("slot_id", flat=True)
-        )
+    mine = {entry.slot_id: entry for entry in _with_positions(entries)}
+    booked = set(
+        Booking.objects.filter(
+            user_id=user.pk, status__in=Booking.ACTIVE, slot_id__in=ids
+        ).values_list("slot_id", flat=True)
+    )
     return [
-        FullSession(
-            slot=slot,
-            entry=mine.get(slot.pk),
-            waiting=slot.held,
-            booked=slot.pk in booked,
-        )
-        for slot in found
+        dataclasses.replace(full, entry=mine.get(full.slot_id), booked=full.slot_id in booked)
+        for full in found
     ]
 
 

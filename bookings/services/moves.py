@@ -26,6 +26,7 @@ from ..errors import BookingError
 from ..models import Booking, BookingEvent, Slot
 from ..selectors.consent import missing_consents
 from ..selectors.moves import move_refusal, target_refusal
+from ..selectors.waiting import refuse_queue_jump
 from .bookings import (
     _take_seat,
     booking_message_params,
@@ -35,6 +36,7 @@ from .bookings import (
 )
 from .events import log_event
 from .rooms import invalidate_rooms, issue_room_task
+from .waiting_offers import offer_seats_on_commit
 
 
 def lock_move(*, booking: Booking, slot_id: int) -> tuple[Booking, Slot]:
@@ -67,6 +69,8 @@ def move_locked(
     UPDATE, the old room stops working, a new one follows through the room job, the
     history records it and the person is told what changed."""
     refuse_overlap(user=booking.user, slot=slot, moving=booking, by_staff=not by_person)
+    refuse_queue_jump(slot=slot, user=booking.user, by_staff=not by_person)
+    offer_seats_on_commit(booking.slot)  # a seat left in a session goes to its waiting list
     # The room of the old time goes first, while the booking still names its counsellor
     # (a fixed room is that counsellor's); a refusal below rolls it back with the rest.
     invalidate_rooms(booking=booking)

@@ -15,6 +15,7 @@ from terms.models import Consent
 from ..errors import BookingError
 from ..models import Booking, BookingEvent, Slot
 from ..selectors.suspensions import is_suspended_at
+from ..selectors.waiting import refuse_queue_jump
 from .bookings import (
     _insert_booking,
     confirm_booking,
@@ -43,6 +44,7 @@ def book_follow_up(*, counsellor_user: User, user: User, slot_id: int, note: str
     if not profile.phone:
         raise BookingError(_("This person's profile has no registered phone."), "profile")
     refuse_overlap(user=user, slot=slot, by_staff=True)
+    refuse_queue_jump(slot=slot, user=user, by_staff=True)
     booking = _insert_booking(
         slot=slot,
         user=user,

@@ -72,6 +72,7 @@ def join_waiting_list(
             _("You are on this session's waiting list already."), "duplicate"
         ) from None
     entry.position = position_of(entry)
+    slot_changed(slot)  # the count of people waiting on the office's page
     return entry
 
 

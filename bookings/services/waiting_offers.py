@@ -66,7 +66,7 @@ def _expire_offers(slot: Slot, now: dt.datetime) -> int:
     """End the slot's offers whose time is up (slot locked). One the person took through
     the booking form anyway counts as booked."""
     due = list(
-        WaitingEntry.objects.select_for_update()
+        WaitingEntry.objects.select_for_update(of=("self",))
         .filter(slot=slot, status=WaitingEntry.Status.OFFERED, offer_expires_at__lte=now)
         .select_related("user")
     )
@@ -107,7 +107,7 @@ def close_locked(slot: Slot, now: dt.datetime, *, why: str, reason: str) -> int:
     """End every open entry of the slot and tell each person (slot locked). `why`:
     "cancelled" (the session is cancelled) or "closed" (its booking has closed)."""
     entries = list(
-        WaitingEntry.objects.select_for_update()
+        WaitingEntry.objects.select_for_update(of=("self",))
         .filter(slot=slot, status__in=WaitingEntry.ACTIVE)
         .select_related("user")
         .order_by("pk")
@@ -154,7 +154,7 @@ def offer_seats_locked(slot: Slot, now: dt.datetime) -> int:
     if free <= 0:
         return 0
     entries = list(
-        WaitingEntry.objects.select_for_update()
+        WaitingEntry.objects.select_for_update(of=("self",))
         .filter(slot=slot, status=WaitingEntry.Status.WAITING)
         .select_related("user")
         .order_by("pk")[:free]
