@@ -233,6 +233,28 @@ def test_an_office_that_allows_no_change_offers_none(client, booking, office, fr
     assert booking.slot.starts_at == THURSDAY_10
 
 
+def test_a_booking_caught_by_an_absence_may_be_moved_whatever_the_limit(
+    client, booking, office, counsellor, friday
+):
+    from bookings.models import Absence
+
+    office.move_limit = 0
+    office.save()
+    booking = Booking.objects.select_related("slot__office").get(pk=booking.pk)
+    refusal = selectors.move_refusal(booking)
+    assert refusal is not None and refusal.code == "move_limit"
+    Absence.objects.create(
+        counsellor=booking.slot.counsellor,
+        starts_at=THURSDAY_10 - dt.timedelta(hours=1),
+        ends_at=THURSDAY_10 + dt.timedelta(hours=3),
+    )
+    assert selectors.move_refusal(booking) is None
+    client.force_login(booking.user)
+    assert change(client, booking, friday).status_code == HTTPStatus.FOUND
+    booking.refresh_from_db()
+    assert booking.slot == friday
+
+
 def test_revised_terms_are_agreed_first_and_the_person_comes_back_to_the_same_choice(
     client, booking, office, friday
 ):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from .. import calendar
 from ..errors import BookingError
 from ..models import Booking, SessionKind, Slot
+from .absences import away
 from .support import support_of
 from .suspensions import is_suspended_at
 
@@ -19,10 +20,17 @@ def moves_left(booking: Booking) -> int:
     return max(booking.slot.office.move_limit - booking.times_moved, 0)
 
 
+def is_away(booking: Booking) -> bool:
+    """The booking's slot lies inside its counsellor's absence or a closure of the office:
+    the office asked the person to choose another time, whatever its limit of changes."""
+    return away(Booking.objects.filter(pk=booking.pk), prefix="slot__").exists()
+
+
 def move_refusal(booking: Booking, now: dt.datetime | None = None) -> BookingError | None:
     """Why the person may not move this booking now (None: they may). An open individual
-    consultation (a request moves as a request) moves while its booking has not closed (the
-    office's cut-off), as often as the office allows, unless the person is suspended there."""
+        consultation (a request moves as a request) moves while its booking has not closed (the
+        office's cut-off), as often as the office allows (always when the office asked: its time
+    falls inside an absence or a closure), unless the person is suspended there."""
     now = now or timezone.now()
     office = booking.slot.office
     if not booking.is_active:
@@ -40,7 +48,7 @@ def move_refusal(booking: Booking, now: dt.datetime | None = None) -> BookingErr
             ),
             "closed",
         )
-    if moves_left(booking) <= 0:
+    if moves_left(booking) <= 0 and not is_away(booking):
         return BookingError(
             _(
                 "This booking has been changed as often as the office allows. Please phone "
