@@ -5,9 +5,11 @@ from .bookings import book, booking_calendar, booking_cancel, booking_detail, bo
 from .feeds import counsellor_feed
 from .my_page import my_data, my_page
 from .offices import home, office_detail
+from .policies import accessibility, office_privacy, privacy
 from .terms import consent, office_terms, terms_diff, terms_version
 
 __all__ = [
+    "accessibility",
     "book",
     "booking_calendar",
     "booking_cancel",
@@ -19,7 +21,9 @@ __all__ = [
     "my_data",
     "my_page",
     "office_detail",
+    "office_privacy",
     "office_terms",
+    "privacy",
     "terms_diff",
     "terms_version",
 ]
