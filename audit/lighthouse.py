@@ -13,6 +13,7 @@ var/audit/. Not part of `make test`: a run takes minutes.
 import datetime as dt
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -25,7 +26,15 @@ WORK = ROOT / "var" / "audit"
 LIGHTHOUSE_DIR = ROOT / "var" / "lighthouse"
 LIGHTHOUSE_VERSION = "12.2.3"
 SUMMARY = ROOT / "docs" / "lighthouse.md"
-PORT = int(os.environ.get("AUDIT_PORT", "8791"))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+PORT = int(os.environ.get("AUDIT_PORT") or _free_port())
 BASE = f"http://127.0.0.1:{PORT}"
 CHROME_PATH = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
