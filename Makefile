@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
 PORT ?= 8000
 
-.PHONY: run test install messages lint bench clean help
+.PHONY: run test install messages lint bench audit icons clean help
 
 help:
 	@echo "make run   - install, migrate, load demo data and start web + worker + beat"
@@ -43,9 +43,22 @@ test: lint
 	$(RUN) mypy .
 	$(RUN) python manage.py makemigrations --check --dry-run
 	$(RUN) pytest
+	$(RUN) python manage.py accessibility_report  # the axe checks just run → the accessibility policy's results
 
 bench: install  ## `make bench BENCH_ARGS=--quick`: every step on a little data (a smoke run)
 	$(RUN) python bench/run.py $(BENCH_ARGS)
+
+LIGHTHOUSE := var/lighthouse/node_modules/lighthouse/package.json
+
+$(LIGHTHOUSE):
+	mkdir -p var/lighthouse
+	npm i -E --prefix var/lighthouse --no-audit --no-fund lighthouse@12.2.3
+
+audit: install $(LIGHTHOUSE)  ## Lighthouse (mobile) on the public pages → docs/lighthouse.md
+	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} $(RUN) python -m audit.lighthouse
+
+icons: install  ## static/icons/*.png and favicon.ico from static/icons/icon.svg (Chromium)
+	$(RUN) python -m audit.icons
 
 clean:
 	rm -rf var staticfiles .pytest_cache

@@ -30,7 +30,7 @@ else:
 
 logger = logging.getLogger(__name__)
 SMARTPHONE = re.compile(r"iPhone|Android.+Mobile|Mobile Safari|Windows Phone", re.IGNORECASE)
-SKIPPED_PREFIXES = ("/static/", "/health/", "/favicon.ico")
+SKIPPED_PREFIXES = ("/static/", "/health/", "/favicon.ico", "/manifest.webmanifest")
 
 
 def _hash_key() -> bytes:

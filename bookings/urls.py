@@ -30,6 +30,9 @@ urlpatterns = [
     path("me/waiting/<int:pk>/leave/", views.waiting_leave, name="waiting_leave"),
     path("offices/<slug:slug>/", views.office_detail, name="office_detail"),
     path("offices/<slug:slug>/terms/", views.office_terms, name="office_terms"),
+    path("offices/<slug:slug>/privacy/", views.office_privacy, name="office_privacy"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("accessibility/", views.accessibility, name="accessibility"),
     path("offices/<slug:slug>/terms/consent/", views.consent, name="office_terms_consent"),
     path(
         "offices/<slug:slug>/terms/<slug:document>/diff/",

@@ -15,6 +15,8 @@ admin.site.index_title = _("Offices, slots and consultations")
 urlpatterns = [
     path("health/", views.health, name="health"),
     path("health/metrics/", views.health_metrics, name="health_metrics"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

@@ -66,6 +66,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 break
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The axe checks of this run only: the browser tests append to the file, and `make
+    test` turns it into the accessibility policy's results after the run."""
+    from portal.accessibility import RECORDS_FILE
+
+    RECORDS_FILE.unlink(missing_ok=True)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     """Rate limits live in the cache: every test starts from an empty one."""

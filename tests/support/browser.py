@@ -1,5 +1,7 @@
 """Playwright driving Debian's Chromium (never a downloaded browser), and axe-core."""
 
+import datetime as dt
+import json
 import time
 from urllib.parse import urlparse
 
@@ -7,6 +9,7 @@ import time_machine
 from allauth.mfa import app_settings as mfa_settings
 from axe_playwright_python.sync_playwright import Axe
 
+from portal import accessibility
 from tests.support.staff import totp_code
 
 CHROMIUM_ARGS = [
@@ -30,7 +33,31 @@ def assert_accessible(page) -> None:
         page,
         options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]},
     )
+    record_check(page, results.response)
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
+
+
+def _real_now() -> dt.datetime:
+    if time_machine.escape_hatch.is_travelling():
+        return time_machine.escape_hatch.datetime.datetime.now(dt.UTC)
+    return dt.datetime.now(dt.UTC)
+
+
+def record_check(page, response: dict) -> None:
+    """One line for the accessibility policy's test results (portal/accessibility.py): the
+    page's URL pattern and language, the rule set, axe's version, when, how many
+    violations. The real date even where a test has stopped the clock."""
+    record = {
+        "path": accessibility.path_pattern(page.url),
+        "language": page.locator("html").get_attribute("lang") or "",
+        "tags": WCAG_TAGS,
+        "axe_version": response["testEngine"]["version"],
+        "checked_at": _real_now().isoformat(),
+        "violations": len(response["violations"]),
+    }
+    accessibility.RECORDS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    with accessibility.RECORDS_FILE.open("a", encoding="utf-8") as records:
+        records.write(json.dumps(record) + "\n")
 
 
 def enter_totp_code(page, secret: str) -> None:
