@@ -14,7 +14,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Message
-from bookings.models import Booking, SessionKind, WaitingEntry
+from bookings.models import Booking, Room, SessionKind, SessionRoom, WaitingEntry
+from bookings.services import issue_room
 from tests.factories import (
     book,
     make_counsellor,
@@ -47,7 +48,10 @@ def seminar(make_user):
     """A full seminar of two seats in three days, two participants, and Hanako, who may
     book there too."""
     office = make_office_with_terms(
-        slug="itami-waiting", municipality_codes=["01213"], booking_limit=5
+        slug="itami-waiting",
+        municipality_codes=["01213"],
+        booking_limit=5,
+        meeting_provider="jitsi",
     )
     counsellor = make_counsellor(office)
     starts = timezone.localtime() + dt.timedelta(days=3)
@@ -74,7 +78,11 @@ def seminar(make_user):
 def test_a_person_waits_for_a_full_seminar_is_offered_a_freed_seat_and_takes_it(
     page, chromium, live_server, seminar
 ):
-    office, slot, (taro, _jiro), hanako = seminar
+    office, slot, (taro, jiro), hanako = seminar
+    # The room job, run here as the worker would: the session's one meeting is made for
+    # the first participant.
+    for booking in Booking.objects.filter(slot=slot, status=Booking.Status.CONFIRMED):
+        issue_room(booking_id=booking.pk)
     office_path = f"/offices/{office.slug}/"
     join_action = f"/offices/{office.slug}/waiting/{slot.pk}/join/"
 
@@ -158,3 +166,15 @@ def test_a_person_waits_for_a_full_seminar_is_offered_a_freed_seat_and_takes_it(
     entry.refresh_from_db()
     assert entry.status == WaitingEntry.Status.BOOKED and entry.booking == mine
     assert Booking.objects.filter(slot=slot, status__in=Booking.ACTIVE).count() == 2
+
+    # Her room comes from the same job: the session's one meeting, whose ID her booking
+    # page shows, the same as the participant who stayed.
+    issue_room(booking_id=mine.pk)
+    meeting = SessionRoom.objects.get(slot=slot)
+    rooms = Room.objects.filter(booking__slot=slot, booking__status=Booking.Status.CONFIRMED)
+    assert {room.meeting_id for room in rooms} == {meeting.meeting_id}
+    assert {room.booking.user for room in rooms} == {jiro, hanako}
+    page.reload()
+    shown = re.sub(r"\s", "", page.locator("main .access-code").inner_text())
+    assert re.sub(r"\s", "", meeting.meeting_id) in shown
+    assert_accessible(page)
