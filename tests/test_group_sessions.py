@@ -385,6 +385,17 @@ def test_the_office_page_lists_its_sessions_with_the_seats_left(
     assert f"/offices/{office.slug}/book/{seminar.pk}/" in html
 
 
+def test_a_session_is_listed_with_the_sessions_not_in_the_week_of_free_times(
+    client, office, seminar, counsellor
+):
+    consultation = make_slot(office, counsellor, jst(2026, 11, 27, 10))
+    html = client.get(f"/offices/{office.slug}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    week = html[html.index('id="slots"') : html.index('id="sessions-heading"')]
+    assert f"/book/{consultation.pk}/" in week
+    assert f"/book/{seminar.pk}/" not in week
+    assert f"/book/{seminar.pk}/" in html[html.index('id="sessions-heading"') :]
+
+
 # Attendance -------------------------------------------------------------------------------
 
 
@@ -513,6 +524,17 @@ def test_my_page_lists_sessions_apart_from_consultations(
     html = client.get("/me/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     sessions_at = html.index('id="my-sessions"')
     assert html.index("Writing your application") > sessions_at
+
+
+def test_my_page_with_only_a_session_does_not_say_there_is_no_booking(
+    client, office, seminar, alice, django_capture_on_commit_callbacks
+):
+    book_quietly(office, alice, seminar, django_capture_on_commit_callbacks)
+    client.force_login(alice)
+    html = client.get("/me/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "No upcoming bookings." not in html
+    assert "No upcoming consultations." in html
+    assert 'id="my-sessions"' in html
 
 
 def test_the_calendar_file_carries_the_sessions_own_length(

@@ -7,7 +7,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from .. import calendar
-from ..models import Booking, Office, Slot
+from ..models import Booking, Office, SessionKind, Slot
 from .absences import not_absent
 from .waiting import held_seats
 
@@ -117,19 +117,20 @@ def week_of_free_slots(
                 now,
                 counsellor_id=counsellor_id,
                 with_counsellors=with_counsellors,
-            )
+            ).filter(kind=SessionKind.CONSULTATION)  # sessions have a list of their own
         )
 
     slots = week(monday)
     if not slots and requested is None:
         later = _start_of(monday)
-        first_free = free_slots(
+        later_free = free_slots(
             office,
             later,
             later + dt.timedelta(weeks=office.weeks_open + 1),
             now,
             counsellor_id=counsellor_id,
-        ).first()
+        )
+        first_free = later_free.filter(kind=SessionKind.CONSULTATION).first()
         if first_free is not None:
             monday = min(monday_of(timezone.localtime(first_free.starts_at)), last_monday)
             slots = week(monday)
