@@ -28,7 +28,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Message
-from bookings.models import Booking, Room
+from bookings.models import Booking, BookingEvent, Room
 from tests.factories import (
     make_confirmed_booking,
     make_counsellor,
@@ -106,6 +106,22 @@ def book_through(base: str, cookie: str, path: str) -> int:
         return response.status_code
 
 
+def post_form(base: str, cookie: str, path: str) -> int:
+    """GET a page's form on a node (its CSRF token), then POST it there as it is."""
+    cookies = {settings.SESSION_COOKIE_NAME: cookie}
+    with httpx.Client(base_url=base, timeout=30) as http:
+        form = http.get(path, cookies=cookies)
+        assert form.status_code == 200, form.status_code
+        csrf = form.cookies.get(settings.CSRF_COOKIE_NAME) or ""
+        token = CSRF_INPUT.search(form.text)
+        assert token is not None
+        return http.post(
+            path,
+            cookies={**cookies, settings.CSRF_COOKIE_NAME: csrf},
+            data={"csrfmiddlewaretoken": token.group(1)},
+        ).status_code
+
+
 def test_two_nodes_two_workers_and_two_beats_do_nothing_twice(make_user, tmp_path):
     queue = f"nodes-{os.getpid()}-{free_port()}"
     smtp = LocalSMTP()
@@ -151,6 +167,15 @@ def test_two_nodes_two_workers_and_two_beats_do_nothing_twice(make_user, tmp_pat
             confirmed_at=timezone.now() - dt.timedelta(days=1)
         )
         reminded.append(booking)
+    # Requests left unanswered past their cut-off (a slot later today): both beats run the
+    # expiry job; each request expires once, with one message.
+    expiring = []
+    for n in range(2):
+        person = make_eligible(make_user(f"waiting{n}@example.jp"), reminded_office)
+        slot = make_slot(
+            reminded_office, reminded_counsellor, now + dt.timedelta(hours=2, minutes=30 * n)
+        )
+        expiring.append(make_confirmed_booking(slot, person, status=Booking.Status.REQUESTED))
     cookies = [session_cookie(racer) for racer in racers]
 
     processes = Processes(env, tmp_path)
@@ -227,6 +252,12 @@ def test_two_nodes_two_workers_and_two_beats_do_nothing_twice(make_user, tmp_pat
             timeout=60,
             what="the access code",
         )
+        # The winner cancels through the other node: one cancellation, its room closed.
+        loser_node = nodes[(racers.index(winner.user) + 1) % 2]
+        cancel = f"/me/bookings/{winner.pk}/cancel/"
+        assert post_form(loser_node, cookies[racers.index(winner.user)], cancel) == 302
+        winner.refresh_from_db()
+        assert winner.status == Booking.Status.CANCELLED
         # Both beats fire the reminders; each fires them again after they are written.
         wait_for(
             lambda: (
@@ -235,6 +266,16 @@ def test_two_nodes_two_workers_and_two_beats_do_nothing_twice(make_user, tmp_pat
             ),
             timeout=60,
             what="the reminders and the swept rooms",
+        )
+        wait_for(
+            lambda: (
+                Booking.objects.filter(
+                    pk__in=[b.pk for b in expiring], status=Booking.Status.EXPIRED
+                ).count()
+                == len(expiring)
+            ),
+            timeout=60,
+            what="the unanswered requests to expire",
         )
         fired = [log.read_text().count("send-reminders") for log in beats]
         wait_for(
@@ -254,8 +295,18 @@ def test_two_nodes_two_workers_and_two_beats_do_nothing_twice(make_user, tmp_pat
         )
         worker_logs = "".join(log.read_text() for log in workers)
 
-    assert Booking.objects.filter(slot=seat).exclude(status=Booking.Status.CANCELLED).count() == 1
+    assert Booking.objects.filter(slot=seat).count() == 1  # one booked, then cancelled
     assert Room.objects.filter(booking=winner).count() == 1
+    assert not Room.objects.filter(booking=winner, invalidated_at__isnull=True).exists()
+    cancelled = Message.objects.filter(user=winner.user, kind=Message.Kind.BOOKING_CANCELLED)
+    assert cancelled.count() == 1
+    for booking in expiring:
+        expired = Message.objects.filter(user=booking.user, kind=Message.Kind.REQUEST_EXPIRED)
+        assert expired.count() == 1
+        assert (
+            BookingEvent.objects.filter(booking=booking, action=BookingEvent.Action.EXPIRED).count()
+            == 1
+        )
     assert Message.objects.filter(user=winner.user, kind=Message.Kind.ACCESS_CODE).count() == 1
     for booking in reminded:
         assert Message.objects.filter(user=booking.user, kind=Message.Kind.REMINDER).count() == 1
