@@ -84,30 +84,8 @@ def session_cookie(user) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
-def book_through(base: str, cookie: str, path: str) -> int:
-    """GET the booking form on a node (its CSRF token), then POST it there."""
-    cookies = {settings.SESSION_COOKIE_NAME: cookie}
-    with httpx.Client(base_url=base, timeout=30) as http:
-        form = http.get(path, cookies=cookies)
-        assert form.status_code == 200, form.status_code
-        csrf = form.cookies.get(settings.CSRF_COOKIE_NAME) or ""
-        token = CSRF_INPUT.search(form.text)
-        assert token is not None
-        response = http.post(
-            path,
-            cookies={**cookies, settings.CSRF_COOKIE_NAME: csrf},
-            data={
-                "csrfmiddlewaretoken": token.group(1),
-                "full_name": "山田 花子",
-                "full_name_kana": "ヤマダ ハナコ",
-                "job_seeker_number": "01234-5678901",
-            },
-        )
-        return response.status_code
-
-
-def post_form(base: str, cookie: str, path: str) -> int:
-    """GET a page's form on a node (its CSRF token), then POST it there as it is."""
+def post_form(base: str, cookie: str, path: str, data: dict[str, str] | None = None) -> int:
+    """GET a page's form on a node (its CSRF token), then POST it there with `data`."""
     cookies = {settings.SESSION_COOKIE_NAME: cookie}
     with httpx.Client(base_url=base, timeout=30) as http:
         form = http.get(path, cookies=cookies)
@@ -118,8 +96,22 @@ def post_form(base: str, cookie: str, path: str) -> int:
         return http.post(
             path,
             cookies={**cookies, settings.CSRF_COOKIE_NAME: csrf},
-            data={"csrfmiddlewaretoken": token.group(1)},
+            data={"csrfmiddlewaretoken": token.group(1), **(data or {})},
         ).status_code
+
+
+def book_through(base: str, cookie: str, path: str) -> int:
+    """Book on a node: the booking form, filled in and posted there."""
+    return post_form(
+        base,
+        cookie,
+        path,
+        {
+            "full_name": "山田 花子",
+            "full_name_kana": "ヤマダ ハナコ",
+            "job_seeker_number": "01234-5678901",
+        },
+    )
 
 
 def test_two_nodes_two_workers_and_two_beats_do_nothing_twice(make_user, tmp_path):

@@ -30,6 +30,21 @@ from ..services import consultation_ids
 from .terms import client_ip, require_current_consent, terms_url_for
 
 
+def to_the_booking(request: HttpRequest, booking: Booking) -> HttpResponse:
+    """After a booking is made: say whether it is confirmed or a request, and show it."""
+    if booking.status == Booking.Status.CONFIRMED:
+        messages.success(request, _("Your booking is confirmed."))
+    else:
+        messages.success(
+            request,
+            _(
+                "Your request was sent. A counsellor will confirm it; you will get a "
+                "message in your mailbox."
+            ),
+        )
+    return redirect("booking_detail", pk=booking.pk)
+
+
 @login_required
 @require_current_consent(first_consent_in_form=True)
 @require_http_methods(["GET", "POST"])
@@ -78,17 +93,7 @@ def book(request: HttpRequest, slug: str, slot_id: int) -> HttpResponse:
             except BookingError as error:
                 messages.error(request, error.message)
                 return redirect(office)
-            if booking.status == Booking.Status.CONFIRMED:
-                messages.success(request, _("Your booking is confirmed."))
-            else:
-                messages.success(
-                    request,
-                    _(
-                        "Your request was sent. A counsellor will confirm it; you will get a "
-                        "message in your mailbox."
-                    ),
-                )
-            return redirect("booking_detail", pk=booking.pk)
+            return to_the_booking(request, booking)
     else:
         form = BookingForm(
             office=office,

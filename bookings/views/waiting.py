@@ -15,8 +15,9 @@ from portal.navigation import safe_next
 
 from .. import services
 from ..errors import BookingError
-from ..models import Booking, Office
+from ..models import Office
 from ..selectors.waiting import position_of
+from .bookings import to_the_booking
 from .terms import client_ip, require_current_consent
 
 
@@ -92,17 +93,7 @@ def waiting_offer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 request, _("You declined the seat. It is offered to the next person waiting.")
             )
             return redirect("my_page")
-        if booking.status == Booking.Status.CONFIRMED:
-            messages.success(request, _("Your booking is confirmed."))
-        else:
-            messages.success(
-                request,
-                _(
-                    "Your request was sent. A counsellor will confirm it; you will get a "
-                    "message in your mailbox."
-                ),
-            )
-        return redirect("booking_detail", pk=booking.pk)
+        return to_the_booking(request, booking)
     now = timezone.now()
     is_open = (
         entry.status == entry.Status.OFFERED
