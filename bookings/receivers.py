@@ -9,8 +9,9 @@ from terms.models import Consent
 
 from . import caches
 from .attachments import render_room
-from .models import Booking, Slot
+from .models import Booking, Office, Slot
 from .roles import ensure_role_groups
+from .services.areas import sync_office_areas
 from .services.immediate import phone_change_refusal
 
 
@@ -28,6 +29,11 @@ def slot_saved(sender, instance: Slot, created: bool, **kwargs) -> None:
         caches.my_page.changed(user_id)
 
 
+def office_saved(sender, instance: Office, **kwargs) -> None:
+    """The home page finds an office by the municipalities it serves as they are now."""
+    sync_office_areas(office=instance)
+
+
 def connect() -> None:
     post_migrate.connect(
         ensure_role_groups, sender=apps.get_app_config("bookings"), dispatch_uid="bookings.roles"
@@ -43,3 +49,4 @@ def connect() -> None:
                 dispatch_uid=f"bookings.my_page.{model.__name__}.{signal is post_save}",
             )
     post_save.connect(slot_saved, sender=Slot, weak=False, dispatch_uid="bookings.my_page.slot")
+    post_save.connect(office_saved, sender=Office, weak=False, dispatch_uid="bookings.areas")

@@ -1,7 +1,14 @@
 """The records of bookings, by subject; every model is importable from `bookings.models`."""
 
 from .bookings import Booking, BookingEvent
-from .offices import Counsellor, IssuedAccount, Office, OfficeClosure, StaffMembership
+from .offices import (
+    Counsellor,
+    IssuedAccount,
+    Office,
+    OfficeArea,
+    OfficeClosure,
+    StaffMembership,
+)
 from .people import ContinuingSupport, NoShowLift, Suspension
 from .rooms import Room, RoomQuerySet
 from .slots import SessionKind, Slot, SlotTemplate
@@ -14,6 +21,7 @@ __all__ = [
     "IssuedAccount",
     "NoShowLift",
     "Office",
+    "OfficeArea",
     "OfficeClosure",
     "Room",
     "RoomQuerySet",

@@ -4,6 +4,7 @@ continuing support sees their own counsellor's)."""
 import datetime as dt
 from typing import cast
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -15,15 +16,46 @@ from django.utils.translation import get_language
 from accounts.selectors import profile_for
 
 from .. import caches, selectors
+from ..forms import OfficeFinderForm
 from ..models import Office
 from ..selectors import missing_consents
 from ..selectors.eligibility import may_apply_as_registering
+from ..selectors.offices import find_offices
 from ..selectors.support import OwnCounsellor, own_counsellor, with_own_counsellor
+
+OFFICES_PER_PAGE = 20
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    """The offices, a page at a time: all of them, or those the finder found (by the
+    postal code of the person's address, a prefecture, a name)."""
+    form = OfficeFinderForm(request.GET or None)
     offices = Office.objects.all()
-    return render(request, "bookings/home.html", {"offices": offices})
+    if form.is_bound:
+        if form.is_valid():
+            municipalities = form.municipalities
+            offices = find_offices(
+                municipality_codes=[m.code for m in municipalities]
+                if municipalities is not None
+                else None,
+                prefecture=form.cleaned_data["prefecture"],
+                name=form.cleaned_data["name"],
+            )
+        else:
+            offices = Office.objects.none()
+    page = Paginator(offices, OFFICES_PER_PAGE).get_page(request.GET.get("page"))
+    code = form.cleaned_data.get("postal_code", "") if form.is_bound and form.is_valid() else ""
+    return render(
+        request,
+        "bookings/home.html",
+        {
+            "form": form,
+            "page": page,
+            "offices": page.object_list,
+            "searched": form.is_bound and form.is_valid() and any(form.cleaned_data.values()),
+            "postal_code": f"{code[:3]}-{code[3:]}" if code else "",
+        },
+    )
 
 
 def _slots_html(
