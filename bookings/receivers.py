@@ -5,19 +5,21 @@ from django.db.models.signals import post_delete, post_migrate, post_save
 
 from accounts import mailbox
 from accounts.hooks import register_phone_change_rule
+from accounts.models import Profile
 from terms.models import Consent
 
 from . import caches
 from .attachments import render_room
-from .models import Booking, Office, Slot
+from .models import Booking, IssuedAccount, NoShowLift, Office, Slot, Suspension
 from .roles import ensure_role_groups
 from .services.areas import sync_office_areas
 from .services.immediate import phone_change_refusal
 
 
 def person_changed(sender, instance, **kwargs) -> None:
-    """A booking or a consent of `instance.user` was saved or deleted: My Page renders
-    afresh."""
+    """A booking, a consent (or, for the office page, the profile, a suspension, an issued
+    account, a no-show lift) of `instance.user` was saved or deleted: My Page and the
+    person's part of the office page render afresh."""
     caches.my_page.changed(instance.user_id)
 
 
@@ -41,7 +43,9 @@ def connect() -> None:
     mailbox.register("room", render_room)
     register_phone_change_rule(phone_change_refusal)
     for signal in (post_save, post_delete):
-        for model in (Booking, Consent):
+        # The office page's "Can I book?" part also reads the profile, suspensions,
+        # issued accounts and no-show lifts (views.offices), under the same version.
+        for model in (Booking, Consent, Profile, Suspension, IssuedAccount, NoShowLift):
             signal.connect(
                 person_changed,
                 sender=model,

@@ -2,6 +2,7 @@
 continuing support sees their own counsellor's)."""
 
 import datetime as dt
+import hashlib
 from typing import cast
 
 from django.core.paginator import Paginator
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from accounts.models import User
 from accounts.selectors import profile_for
 
 from .. import caches, selectors
@@ -111,9 +113,51 @@ def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "counsellor": counsellor,
     }
     if request.user.is_authenticated:
-        context["refusals"] = selectors.refusals(request.user, office, now=now)
-        context["consent_needs"] = missing_consents(request.user, office)
-        context["may_apply_registering"] = may_apply_as_registering(
-            office, profile_for(request.user)
-        )
+        context["eligibility_html"] = _eligibility_html(request.user, office, now)
     return render(request, "bookings/office_detail.html", context)
+
+
+def _rules_of(office: Office) -> str:
+    """A digest of what the office's rules that the person's part shows are now: an edit
+    of the office renders that part afresh for everyone."""
+    rules = (
+        office.name,
+        office.name_en,
+        str(office.phone),
+        office.municipality_codes,
+        office.booking_limit,
+        office.no_show_limit,
+        office.no_show_window_days,
+        office.accepts_registering,
+        office.requires_job_seeker_number,
+        office.requires_residence,
+        office.requires_issued_account,
+        office.requires_counsellor_confirmation,
+    )
+    return hashlib.blake2b(repr(rules).encode(), digest_size=8).hexdigest()
+
+
+def _eligibility_html(user: User, office: Office, now: dt.datetime) -> str:
+    """The signed-in person's "Can I book?" part: whether they may book, why not, what they
+    will agree to. It reads the person's profile, suspensions, bookings and consents (five
+    queries), so it is rendered once and kept under the person's version (`my_page`: every
+    change of their bookings, consents, profile, suspensions, issued accounts or no-show
+    lifts bumps it) for the office's rules as they are, at most 60 s (what the clock alone
+    changes: a booking ending, terms coming into force)."""
+    html, ticket = caches.my_page.get(
+        user.pk, "office", str(office.pk), get_language(), _rules_of(office)
+    )
+    if html is None:
+        html = render_to_string(
+            "bookings/office_detail.html#eligibility",
+            {
+                "user": user,
+                "office": office,
+                "refusals": selectors.refusals(user, office, now=now),
+                "consent_needs": missing_consents(user, office),
+                "may_apply_registering": may_apply_as_registering(office, profile_for(user)),
+            },
+        )
+        caches.my_page.put(ticket, html)
+    # From the cache, html is what put() stored: a string rendered as above.
+    return mark_safe(cast(str, html))  # noqa: S308 - rendered by our own template above
