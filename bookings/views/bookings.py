@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import profile_for, signed_in_user
+from portal.gates import Gate, gated
 
 from .. import ics, selectors, services
 from ..errors import BookingError
@@ -25,7 +26,11 @@ from ..selectors.suspensions import is_suspended_at
 from ..services import consultation_ids
 from .terms import client_ip, require_current_consent
 
+# A rush of booking POSTs passes one at a time per machine (portal.gates).
+BOOKING_GATE = Gate("booking")
 
+
+@gated(BOOKING_GATE)
 @login_required
 @require_current_consent(first_consent_in_form=True)
 @require_http_methods(["GET", "POST"])
