@@ -52,6 +52,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "bookings/home.html",
         {
             "form": form,
+            "prefectures": form.fields["prefecture"].choices,  # type: ignore[attr-defined]
+            "selected_prefecture": form["prefecture"].value() or "",
             "page": page,
             "offices": page.object_list,
             "searched": form.is_bound and form.is_valid() and any(form.cleaned_data.values()),
