@@ -11,4 +11,5 @@ RUN pybabel compile --domain django --directory locale \
 RUN useradd --system --home /app portal && mkdir -p /app/var && chown portal /app/var
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Workers, threads and their class: gunicorn.conf.py (WEB_CONCURRENCY, WEB_THREADS).
+CMD ["gunicorn", "portal.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

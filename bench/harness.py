@@ -20,6 +20,8 @@ SETTINGS_MODULE = "bench.settings"
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 BASE = f"http://127.0.0.1:{PORT}"
 DB_NAME = os.environ.get("BENCH_DB_NAME", "portal_bench")
+PEER_DB_NAME = os.environ.get("BENCH_PEER_DB_NAME", f"{DB_NAME}_peer")
+PEER_PORT = int(os.environ.get("BENCH_PEER_PORT", str(PORT + 1)))
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
 WORKER_QUEUE = "bench"
 
@@ -41,6 +43,9 @@ class Scale:
     warm_up_jobs: int
     duration: str  # of each wrk run
     concurrency: tuple[int, ...]
+    national_offices: int = 1000  # offices in all, for the home page at national scale
+    rush: int = 200  # people booking at once
+    rush_slots: int = 20  # ... on this many slots, in the second rush
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -75,6 +80,9 @@ QUICK = Scale(
     warm_up_jobs=4,
     duration="1s",
     concurrency=(1, 4),
+    national_offices=60,
+    rush=20,
+    rush_slots=4,
 )
 
 ENV = {
@@ -158,19 +166,30 @@ def _get(path: str) -> tuple[int, bytes]:
 
 
 class Gunicorn:
-    """The portal served by gunicorn (sync workers) with the benchmark's settings."""
+    """The portal served by gunicorn with the benchmark's settings: `mode` "production" is
+    gunicorn.conf.py as the Procfile runs it (gthread workers, the booking gate), "sync"
+    the sync workers of the runs before (one request per process)."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int | None = None, mode: str = "production") -> None:
         self.workers = workers
+        self.mode = mode
         self.process: subprocess.Popen | None = None
+
+    def command(self) -> list[str]:
+        command = [
+            *(sys.executable, "-m", "gunicorn", "portal.wsgi"),
+            *("--config", str(ROOT / "gunicorn.conf.py")),
+            *("--bind", f"127.0.0.1:{PORT}", "--log-level", "warning"),
+        ]
+        if self.workers:
+            command += ["--workers", str(self.workers)]
+        if self.mode == "sync":
+            command += ["--worker-class", "sync", "--threads", "1"]
+        return command
 
     def __enter__(self):
         self.process = process = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "gunicorn", "portal.wsgi"),
-                *("--bind", f"127.0.0.1:{PORT}", "--workers", str(self.workers)),
-                *("--worker-class", "sync", "--log-level", "warning"),
-            ],
+            self.command(),
             cwd=ROOT,
             env={**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE},
         )
@@ -181,7 +200,9 @@ class Gunicorn:
                     raise SystemExit(f"gunicorn exited with {process.returncode}")
                 return _get("/health/")[0] == 200
 
-            wait_until(answers, seconds=60, what=f"gunicorn's start ({BASE}/health/ answering 200)")
+            wait_until(
+                answers, seconds=240, what=f"gunicorn's start ({BASE}/health/ answering 200)"
+            )
             if _get("/bench/bare/") != (200, b"ok"):
                 raise SystemExit("gunicorn does not serve the bench URLconf (/bench/bare/)")
         except BaseException:
@@ -189,10 +210,53 @@ class Gunicorn:
             raise
         return self
 
+    def worker_pids(self) -> list[int]:
+        assert self.process is not None
+        return children(self.process.pid)
+
     def __exit__(self, *exc) -> None:
         if self.process is not None:
             self.process.terminate()
             self.process.wait(timeout=30)
+
+
+def children(pid: int) -> list[int]:
+    """The child processes of `pid` (Linux /proc)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        found += [int(x) for x in text]
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system processor time the processes have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def memory_mib(pids: list[int]) -> dict:
+    """Peak and current resident memory per process (MiB): max and mean over `pids`."""
+    peaks, now = [], []
+    for pid in pids:
+        status = dict(
+            line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+        )
+        peaks.append(int(status["VmHWM"].split()[0]) / 1024)
+        now.append(int(status["VmRSS"].split()[0]) / 1024)
+    return {
+        "workers": len(pids),
+        "peak_max": round(max(peaks), 1),
+        "peak_mean": round(sum(peaks) / len(peaks), 1),
+        "rss_mean": round(sum(now) / len(now), 1),
+    }
 
 
 class Worker:
@@ -235,14 +299,16 @@ class Worker:
             self.process.wait(timeout=30)
 
 
-def wrk(path: str, connections: int, duration: str, cookie: str = "") -> dict:
+def wrk(path: str, connections: int, duration: str, cookie: str = "", base: str = "") -> dict:
     command = [
         *("wrk", "-t", str(min(connections, 2)), "-c", str(connections), "-d", duration),
         *("--timeout", "10s", "-s", str(ROOT / "bench" / "percentiles.lua")),
     ]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
-    output = subprocess.run([*command, BASE + path], capture_output=True, text=True, check=True)
+    output = subprocess.run(
+        [*command, (base or BASE) + path], capture_output=True, text=True, check=True
+    )
     line = [x for x in output.stdout.splitlines() if x.startswith("{")][-1]
     return json.loads(line)
 

@@ -33,7 +33,9 @@ def _page_row(r: dict, scale: Scale, phase: str, name: str) -> str:
         ratio = m.get("ratio_to_bare")
         cells.append(
             f"{m['rps']:.0f} rps, p50 {m['p50_ms']:.1f} / p95 {m['p95_ms']:.1f} / "
-            f"p99 {m['p99_ms']:.1f} ms" + (f" (**{ratio}×**)" if ratio else "")
+            f"p99 {m['p99_ms']:.1f} ms"
+            + (f", {m['cpu_ms']} ms CPU" if "cpu_ms" in m else "")
+            + (f" (**{ratio}×**)" if ratio else "")
         )
     return f"| {name} | " + " | ".join(cells) + " |"
 
@@ -80,10 +82,116 @@ def _pages(r: dict, scale: Scale) -> list[str]:
         f"| page | {headers} |",
         "|---|" + "---|" * len(scale.concurrency),
         f"| *demo data* |{blank}",
-        *(_page_row(r, scale, "http_demo", n) for n in ("bare", "office_page", "my_page")),
+        *(_page_row(r, scale, "http_demo", n) for n in _names(r, "http_demo")),
         f"| *{large}* |{blank}",
-        *(_page_row(r, scale, "http_large", n) for n in ("bare", "office_page", "my_page")),
+        *(_page_row(r, scale, "http_large", n) for n in _names(r, "http_large")),
     ]
+
+
+def _names(r: dict, phase: str) -> list[str]:
+    """The pages a phase measured, in the order it measured them."""
+    return list(dict.fromkeys(key.split("@")[0] for key in r[phase]))
+
+
+def _cpu(r: dict, phase: str, name: str, scale: Scale) -> float | None:
+    """The page's processor time per request at the most clients (None: not measured)."""
+    return r[phase].get(f"{name}@{max(scale.concurrency)}", {}).get("cpu_ms")
+
+
+def _issue_20(r: dict, scale: Scale) -> list[str]:
+    """The targets of the run that measured the signed-in page, the home page at national
+    scale, the rush, the peer and memory (absent from the reports before)."""
+    if "rush" not in r:
+        return []
+    c = scale.concurrency
+    demo, large = r["http_demo"], r["http_large"]
+    signed = [demo[f"office_page_signed_in@{n}"]["ratio_to_bare"] for n in c]
+    anonymous_cpu = _cpu(r, "http_demo", "office_page", scale)
+    signed_cpu = _cpu(r, "http_demo", "office_page_signed_in", scale)
+    cpu_ratio = round(signed_cpu / anonymous_cpu, 2) if signed_cpu and anonymous_cpu else None
+    peer = r.get("peer", {})
+    lines = ["## The targets of issue 20 (this run)", ""]
+    if "error" in peer:
+        peer_rows = [f"- The peer could not be measured here: {peer['error']}"]
+        vs_peer = None
+    else:
+        vs_peer = [
+            round(demo[f"office_page_signed_in@{n}"]["rps"] / peer[f"slot_page@{n}"]["rps"], 2)
+            for n in c
+        ]
+        vs_peer_anonymous = [
+            round(demo[f"office_page@{n}"]["rps"] / peer[f"slot_page@{n}"]["rps"], 2) for n in c
+        ]
+        peer_rows = [
+            f"- The peer, {peer['package']} from PyPI ({peer['workers']} sync workers, its "
+            f"booking page {peer['slot_page_path']} with one counsellor's weekday slots): "
+            + "; ".join(
+                f"{peer[f'slot_page@{n}']['rps']:.0f} rps at {n} "
+                f"({peer[f'slot_page@{n}']['ratio_to_bare']}× its bare view)"
+                for n in c
+            )
+            + f". The portal's anonymous office page is {min(vs_peer_anonymous)}–"
+            f"{max(vs_peer_anonymous)}× the peer's slot page.",
+        ]
+    lines += [
+        f"- Office page signed in (a person with consents, a profile and a booking, at an "
+        f"office with terms) ≥ 0.15× the bare view: {min(signed)}–{max(signed)}× — "
+        f"{_met(min(signed) >= 0.15)}; ≥ 3× the peer's slot page: "
+        + (f"{min(vs_peer)}–{max(vs_peer)}× — {_met(min(vs_peer) >= 3)}" if vs_peer else "n/a")
+        + f"; CPU ≤ 1.5× the anonymous page: {signed_cpu} ms vs {anonymous_cpu} ms = "
+        f"{cpu_ratio}× — {_met(cpu_ratio is not None and cpu_ratio <= 1.5)}. Queries: "
+        f"{r['queries_signed_in_with_terms']['kept']} with the person's part kept, "
+        f"{r['queries_signed_in_with_terms']['afresh']} afresh.",
+    ]
+    home_small = [demo[f"home@{n}"]["ratio_to_bare"] for n in c]
+    home_big = [large[f"home@{n}"]["ratio_to_bare"] for n in c]
+    postal_small = [demo[f"home_postal_code@{n}"]["ratio_to_bare"] for n in c]
+    postal_big = [large[f"home_postal_code@{n}"]["ratio_to_bare"] for n in c]
+    flat = min(b / a for a, b in zip(home_small + postal_small, home_big + postal_big, strict=True))
+    lines.append(
+        f"- Home page flat from 3 to {r['offices_in_all']:,} offices: list "
+        f"{min(home_small)}–{max(home_small)}× → {min(home_big)}–{max(home_big)}× the bare "
+        f"view, by postal code {min(postal_small)}–{max(postal_small)}× → "
+        f"{min(postal_big)}–{max(postal_big)}× (the worst ratio large/small "
+        f"{flat:.2f}) — {_met(flat >= 0.8)}; queries {r['queries_home_demo']} → "
+        f"{r['queries_home_national']} — {_met(r['queries_home_demo'] == r['queries_home_national'])}."
+    )
+    for mode in ("production", "sync"):
+        rush = r["rush"].get(mode)
+        if not rush:
+            continue
+        d, crowded = rush["distinct"], rush["crowded"]
+        lines.append(
+            f"- The rush ({r['gunicorn'][mode]}): {scale.rush} bookings of distinct slots in "
+            f"{d['seconds']} s = {d['bookings_per_second']}/s, {d['ratio_to_bare']}× the bare "
+            f"view (≥ 0.05×: {_met(d['ratio_to_bare'] >= 0.05)}); outcomes {d['outcomes']}, "
+            f"slots booked twice {d['slots_booked_twice']}. Other visitors' office page "
+            f"({rush['page']}) {rush['page_rps_before']:.0f} rps just before, "
+            f"{rush['page_rps_during']:.0f} rps during (p99 {rush['page_during_p99_ms']} ms) = "
+            f"{rush['page_ratio_during_to_before']}× (≥ 0.5×: "
+            f"{_met(rush['page_ratio_during_to_before'] >= 0.5)}"
+            + ("" if rush["page_window_inside_burst"] else "; the burst ended before wrk did")
+            + f"). {scale.rush} on {scale.rush_slots} slots: {crowded['outcomes']}, "
+            f"{crowded['active_bookings_on_the_slots']} active bookings on them — "
+            f"{_met(crowded['booked'] == scale.rush_slots and not crowded['errors_5xx'] and crowded['active_bookings_on_the_slots'] == scale.rush_slots)}."
+        )
+    mine = r.get("memory_large") or r.get("memory_demo")
+    if mine:
+        theirs = peer.get("memory_mib") if "error" not in peer else None
+        lines.append(
+            f"- Memory per worker: the portal's {mine['workers']} gthread workers peak at "
+            f"{mine['peak_max']} MiB (mean {mine['peak_mean']})"
+            + (
+                f", the peer's {theirs['workers']} sync workers at {theirs['peak_max']} MiB "
+                f"(mean {theirs['peak_mean']}): {round(mine['peak_max'] / theirs['peak_max'], 2)}× "
+                f"(≤ 1.2×: {_met(mine['peak_max'] <= 1.2 * theirs['peak_max'])})"
+                if theirs
+                else ""
+            )
+            + "."
+        )
+    lines += peer_rows
+    return lines
 
 
 def _bookings_and_queries(r: dict, scale: Scale) -> list[str]:
@@ -166,8 +274,13 @@ def report(r: dict) -> str:
         f"Python {machine['python']}; "
         + ", ".join(f"{k} {v}" for k, v in r["versions"].items())
         + ".",
-        f"gunicorn with {r['gunicorn_workers']} sync workers and production settings, "
-        "PostgreSQL and Redis on the same machine, load from wrk on the same machine. Every "
+        (
+            f"gunicorn as {r['gunicorn']['production']} (the rush also with "
+            f"{r['gunicorn']['sync']}), production settings, "
+            if "gunicorn" in r
+            else f"gunicorn with {r['gunicorn_workers']} sync workers and production settings, "
+        )
+        + "PostgreSQL and Redis on the same machine, load from wrk on the same machine. Every "
         "figure is a ratio to a yardstick measured in this run: the bare Django view for "
         f"pages, the office page for bookings, the {scale.past_small:,}-row time for sweeps, "
         "a no-op task for jobs.",
@@ -175,6 +288,8 @@ def report(r: dict) -> str:
         "## Targets",
         "",
         *_targets(r, scale),
+        "",
+        *_issue_20(r, scale),
         "",
         *_pages(r, scale),
         "",

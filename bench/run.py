@@ -26,8 +26,9 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python bench/run.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import harness, measures, report
-from bench.harness import Gunicorn, Scale, say, session_cookie
+from bench import harness, measures, peer, report
+from bench.harness import Gunicorn, Scale, memory_mib, say, session_cookie
+from bench.measures import national
 
 
 def _office(slug: str):
@@ -81,16 +82,29 @@ def measure(scale: Scale) -> dict:
         "versions": harness.versions(),
         "date": dt.datetime.now().isoformat(timespec="seconds"),
     }
-    workers = 2 * (os.cpu_count() or 1) + 1
-    results["gunicorn_workers"] = workers
+    sync_workers = 2 * (os.cpu_count() or 1) + 1  # the runs before: sync workers
+    results["gunicorn_workers"] = sync_workers
+    results["gunicorn"] = {
+        "production": "gunicorn.conf.py: gthread, one worker per core × 8 threads, "
+        "booking POSTs through a gate one at a time",
+        "sync": f"{sync_workers} sync workers (the runs before this one)",
+    }
     citizen = User.objects.get(email="citizen@example.jp")
+    booked = national.booked_person("tomakomai")
     demo_pages = {
         "bare": ("/bench/bare/", ""),
         "office_page": ("/offices/tomakomai/", ""),
+        "office_page_signed_in": ("/offices/tomakomai/", session_cookie(booked)),
         "my_page": ("/me/", session_cookie(citizen)),
+        "home": ("/", ""),
+        "home_postal_code": ("/?postal_code=053-0022", ""),
     }
-    with Gunicorn(workers):
-        results["http_demo"] = measures.http_suite("demo data", demo_pages, scale)
+    results["queries_signed_in_with_terms"] = measures.signed_in_query_counts(booked, "tomakomai")
+    results["queries_home_demo"] = measures.home_query_counts()
+    with Gunicorn() as server:
+        results["http_demo"] = measures.http_suite("demo data", demo_pages, scale, server)
+        results["memory_demo"] = memory_mib(server.worker_pids())
+    results["peer"] = peer.measure(scale, sync_workers)
 
     say(f"creating {scale.offices} offices × {scale.counsellors} counsellors × {scale.weeks} weeks")
     office_ids = data.create_offices(scale.offices, scale.counsellors)
@@ -122,14 +136,45 @@ def measure(scale: Scale) -> dict:
     heavy = User.objects.filter(email__startswith="bench-p").first()
     results["queries"] = measures.query_counts(bench_one, data_one, heavy)
 
+    say(f"creating offices up to {scale.national_offices:,} in all")
+    results["offices_in_all"] = national.create_national_offices(scale.national_offices)
+    results["queries_home_national"] = measures.home_query_counts()
     large_pages = {
         "bare": ("/bench/bare/", ""),
         "office_page": (f"/offices/{data_one.slug}/", ""),
         "my_page": ("/me/", session_cookie(heavy)),
+        "home": ("/", ""),
+        "home_postal_code": ("/?postal_code=053-0022", ""),
     }
-    with Gunicorn(workers):
-        results["http_large"] = measures.http_suite("large data", large_pages, scale)
+    with Gunicorn() as server:
+        results["http_large"] = measures.http_suite("large data", large_pages, scale, server)
         results["contention"] = measures.contention(_office("bench-01"))
+        results["rush"] = {
+            "production": measures.rush(
+                "production",
+                _office("bench-03"),
+                _office("bench-04"),
+                _office("bench-02"),
+                scale,
+                first_person=150,
+            )
+        }
+        results["memory_large"] = memory_mib(server.worker_pids())
+    # The same rush with the sync workers of the runs before (on the next free slots of
+    # the same offices, with people who have not booked yet).
+    try:
+        with Gunicorn(sync_workers, mode="sync"):
+            results["rush"]["sync"] = measures.rush(
+                "sync",
+                _office("bench-03"),
+                _office("bench-04"),
+                _office("bench-02"),
+                scale,
+                first_person=150,
+            )
+    except (AssertionError, SystemExit, OSError) as error:
+        say(f"the rush with sync workers failed: {error!r}")
+        results["rush_sync_error"] = repr(error)
     most = max(scale.concurrency)
     results["contention"]["distinct_slots"]["ratio_to_office_page"] = round(
         results["contention"]["distinct_slots"]["bookings_per_second"]
@@ -147,11 +192,20 @@ def smoke_problems(results: dict) -> list[str]:
         for name, m in results[phase].items():
             if not m["requests"] or m["non_2xx_3xx"] or m["socket_errors"]:
                 problems.append(f"{phase} {name}: {m}")
+    for mode, r in results["rush"].items():
+        if r["distinct"]["booked"] != scale_of_run(results).rush or r["distinct"]["errors_5xx"]:
+            problems.append(f"rush {mode}: {r['distinct']}")
+        if r["crowded"]["booked"] != scale_of_run(results).rush_slots:
+            problems.append(f"rush {mode} on few slots: {r['crowded']}")
     if results["contention"]["same_slot_32_clients"].get("booked") != 1:
         problems.append(f"contention: {results['contention']['same_slot_32_clients']}")
     if not results["jobs"]["noop_tasks_per_second"] > 0:
         problems.append(f"jobs: {results['jobs']}")
     return problems
+
+
+def scale_of_run(results: dict) -> Scale:
+    return report.scale_of(results)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,4 +1,4 @@
-"""The two rendered fragments of bookings that are cached (`portal.fragments`).
+"""The rendered fragments of bookings that are cached (`portal.fragments`).
 
 - `slot_weeks`: the rendered week of free slots, per office, day, week and language. It is
   the same for everyone and the heaviest part of the office page. Every change of an
@@ -7,7 +7,10 @@
 - `my_page`: My Page's lists (upcoming and past bookings, immediate consultations, agreed
   terms), per person and language, kept until they change. Every save or delete of the
   person's bookings or consents bumps their version on commit (`receivers`); bulk UPDATEs
-  of bookings call `my_page.changed` themselves.
+  of bookings call `my_page.changed` themselves. The same version keeps the person's
+  "Can I book?" part of each office page (per office, language and the office's rules),
+  which the saves of their profile, suspensions, issued accounts and no-show lifts bump
+  too.
 
 Entries live 60 s at most, which bounds what the clock alone changes (a consultation
 ending, revised terms coming into force) and any edit made outside the code that bumps.

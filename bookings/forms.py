@@ -1,11 +1,19 @@
+import unicodedata
 from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.normalize import normalize_job_seeker_number, to_katakana
+from accounts.normalize import (
+    Municipality,
+    municipalities_for_postal_code,
+    normalize_job_seeker_number,
+    normalize_postal_code,
+    to_katakana,
+)
 from terms.models import TermsVersion
 
+from .selectors.offices import PREFECTURES
 from .selectors.sessions import needs_job_seeker_number
 
 
@@ -133,3 +141,41 @@ class BookingForm(forms.Form):
     @property
     def acknowledged_versions(self) -> set[int]:
         return {v.pk for v in self.terms_to_accept if self.cleaned_data.get(f"agree_{v.pk}")}
+
+
+class OfficeFinderForm(forms.Form):
+    """The home page's search: a postal code (full- or half-width, with or without 〒 and
+    hyphen), a prefecture, a part of the office's name; every field may be left empty."""
+
+    postal_code = forms.CharField(
+        label=_("Postal code of your address"),
+        required=False,
+        max_length=20,
+        help_text=_("For example 053-0022: the offices that serve your municipality."),
+    )
+    prefecture = forms.ChoiceField(label=_("Prefecture"), required=False)
+    name = forms.CharField(label=_("Office name"), required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Those of the postal code once it is cleaned (None: no postal code was given).
+        self.municipalities: list[Municipality] | None = None
+        cast(forms.ChoiceField, self.fields["prefecture"]).choices = [
+            ("", _("Every prefecture")),
+            *PREFECTURES,
+        ]
+
+    def clean_postal_code(self) -> str:
+        typed = self.cleaned_data["postal_code"]
+        if not typed.strip():
+            return ""
+        code = normalize_postal_code(typed)
+        self.municipalities = municipalities_for_postal_code(code)
+        if not self.municipalities:
+            raise forms.ValidationError(
+                _("No municipality has this postal code: please check it."), code="unknown"
+            )
+        return code
+
+    def clean_name(self) -> str:
+        return unicodedata.normalize("NFKC", self.cleaned_data["name"]).strip()

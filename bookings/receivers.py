@@ -5,18 +5,21 @@ from django.db.models.signals import post_delete, post_migrate, post_save
 
 from accounts import mailbox
 from accounts.hooks import register_phone_change_rule
+from accounts.models import Profile
 from terms.models import Consent
 
 from . import caches
 from .attachments import render_room
-from .models import Booking, Slot
+from .models import Booking, IssuedAccount, NoShowLift, Office, Slot, Suspension
 from .roles import ensure_role_groups
+from .services.areas import sync_office_areas
 from .services.immediate import phone_change_refusal
 
 
 def person_changed(sender, instance, **kwargs) -> None:
-    """A booking or a consent of `instance.user` was saved or deleted: My Page renders
-    afresh."""
+    """A booking, a consent (or, for the office page, the profile, a suspension, an issued
+    account, a no-show lift) of `instance.user` was saved or deleted: My Page and the
+    person's part of the office page render afresh."""
     caches.my_page.changed(instance.user_id)
 
 
@@ -28,6 +31,11 @@ def slot_saved(sender, instance: Slot, created: bool, **kwargs) -> None:
         caches.my_page.changed(user_id)
 
 
+def office_saved(sender, instance: Office, **kwargs) -> None:
+    """The home page finds an office by the municipalities it serves as they are now."""
+    sync_office_areas(office=instance)
+
+
 def connect() -> None:
     post_migrate.connect(
         ensure_role_groups, sender=apps.get_app_config("bookings"), dispatch_uid="bookings.roles"
@@ -35,7 +43,9 @@ def connect() -> None:
     mailbox.register("room", render_room)
     register_phone_change_rule(phone_change_refusal)
     for signal in (post_save, post_delete):
-        for model in (Booking, Consent):
+        # The office page's "Can I book?" part also reads the profile, suspensions,
+        # issued accounts and no-show lifts (views.offices), under the same version.
+        for model in (Booking, Consent, Profile, Suspension, IssuedAccount, NoShowLift):
             signal.connect(
                 person_changed,
                 sender=model,
@@ -43,3 +53,4 @@ def connect() -> None:
                 dispatch_uid=f"bookings.my_page.{model.__name__}.{signal is post_save}",
             )
     post_save.connect(slot_saved, sender=Slot, weak=False, dispatch_uid="bookings.my_page.slot")
+    post_save.connect(office_saved, sender=Office, weak=False, dispatch_uid="bookings.areas")

@@ -8,8 +8,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from bookings import services
-from bookings.models import SlotTemplate
+from bookings import caches, services
+from bookings.models import Slot, SlotTemplate
 from tests.factories import (
     book,
     jst,
@@ -100,3 +100,97 @@ def test_a_booking_or_new_slots_show_at_once_on_the_cached_page(
     with django_capture_on_commit_callbacks(execute=True):
         book(office, person, slot, job_seeker_number="")
     assert f"/book/{slot.pk}/" not in client.get("/offices/cached/").content.decode()
+
+
+# The signed-in page: a person with consents, a profile and a booking, at an office with
+# terms. Their "Can I book?" part reads the profile, suspensions, bookings and consents;
+# it is kept under the person's version, so that a second view costs only the request's
+# own queries (the user, the office, the usage record).
+SIGNED_IN_AFRESH = 8
+SIGNED_IN_CACHED = 3
+
+
+def person_with_a_booking(make_user, office, django_capture_on_commit_callbacks, **eligible):
+    person = make_eligible(make_user(), office, **eligible)
+    slot = Slot.objects.filter(office=office).order_by("-starts_at").first()
+    assert slot is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        book(office, person, slot, job_seeker_number="")
+    assert person.consents.exists() and person.bookings.exists()
+    return person
+
+
+@time_machine.travel(jst(2026, 11, 24, 9, 0))
+def test_the_signed_in_office_page_reads_the_persons_state_once_then_from_the_cache(
+    client, make_user, django_capture_on_commit_callbacks
+):
+    office = office_with_weeks(2, "with-terms")
+    assert office.terms_documents.exists()
+    person = person_with_a_booking(make_user, office, django_capture_on_commit_callbacks)
+    client.force_login(person)
+    client.get("/offices/with-terms/")  # the session and the week of slots are warm
+    with django_capture_on_commit_callbacks(execute=True):
+        caches.my_page.changed(person.pk)  # as after a change of the person's state
+    assert queries_for(client, "/offices/with-terms/") == SIGNED_IN_AFRESH
+    for _ in range(2):
+        assert queries_for(client, "/offices/with-terms/") == SIGNED_IN_CACHED
+    # What the cache gave is the person's state: their open booking is the office's limit.
+    assert (
+        "同時に持てる予約の数に達しています" in client.get("/offices/with-terms/").content.decode()
+    )
+
+
+@time_machine.travel(jst(2026, 11, 24, 9, 0))
+def test_the_cached_part_changes_with_the_persons_profile_consents_bookings_and_suspension(
+    client, make_user, django_capture_on_commit_callbacks
+):
+    from accounts.services import update_profile
+    from bookings.services import cancel_booking, suspend_person
+    from terms.selectors import version_in_force
+
+    office = office_with_weeks(2, "changing")
+    person = make_eligible(make_user(), office, consent=False)
+    client.force_login(person)
+
+    def part() -> str:
+        html = client.get("/offices/changing/").content.decode()
+        start = html.index('id="eligibility-heading"')
+        return html[start : html.index("</section>", start)]
+
+    before = part()
+    assert "この相談窓口で予約できます" in before
+    assert "に同意したものとみなされます" in before  # "when you apply, you agree to …"
+    assert part() == before  # from the cache
+
+    version = version_in_force(office.terms_documents.get())
+    assert version is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        services.record_office_consent(
+            user=person,
+            office=office,
+            version=version,
+            ip_address=None,
+            user_agent="",
+        )
+    agreed = part()
+    assert "この相談窓口で予約できます" in agreed
+    assert "に同意したものとみなされます" not in agreed
+
+    slot = Slot.objects.filter(office=office).order_by("-starts_at").first()
+    assert slot is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = book(office, person, slot, job_seeker_number="")
+    assert "同時に持てる予約の数に達しています" in part()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_booking(booking=booking, actor=person)
+    assert "この相談窓口で予約できます" in part()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        update_profile(user=person, data={"phone": ""})
+    assert "氏名、フリガナ（カタカナ）、電話番号の登録が必要です" in part()
+
+    staff = make_user("staff-suspends@example.jp", is_superuser=True, is_staff=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        suspend_person(user=person, office=office, actor=staff, reason="テスト")
+    assert "ご利用は停止されています" in part()

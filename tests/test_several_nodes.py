@@ -214,7 +214,9 @@ def test_two_nodes_two_workers_and_two_beats_do_nothing_twice(make_user, tmp_pat
 
         # A session made once is valid on either node.
         for base in nodes:
-            me = httpx.get(base + "/me/", cookies={settings.SESSION_COOKIE_NAME: cookies[0]})
+            me = httpx.get(
+                base + "/me/", cookies={settings.SESSION_COOKIE_NAME: cookies[0]}, timeout=30
+            )
             assert me.status_code == 200, (base, me.status_code)
 
         # Six people race for one seat, three through each node, at once.

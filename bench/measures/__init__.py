@@ -2,7 +2,17 @@
 
 from .contention import contention
 from .jobs import job_throughput
-from .pages import http_suite, query_counts
+from .pages import home_query_counts, http_suite, query_counts, signed_in_query_counts
+from .rush import rush
 from .sweeps import time_sweeps
 
-__all__ = ["contention", "http_suite", "job_throughput", "query_counts", "time_sweeps"]
+__all__ = [
+    "contention",
+    "home_query_counts",
+    "http_suite",
+    "job_throughput",
+    "query_counts",
+    "rush",
+    "signed_in_query_counts",
+    "time_sweeps",
+]

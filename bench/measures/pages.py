@@ -1,15 +1,23 @@
 """Pages: throughput and latency under wrk against the bare view, and query counts."""
 
-from bench.harness import Scale, say, wrk
+from bench.harness import Scale, cpu_seconds, say, wrk
 
 
-def http_suite(label: str, pages: dict[str, tuple[str, str]], scale: Scale) -> dict:
-    """`pages`: name -> (path, cookie), one of them "bare" (the bench-only bare view)."""
+def http_suite(
+    label: str, pages: dict[str, tuple[str, str]], scale: Scale, server=None, base: str = ""
+) -> dict:
+    """`pages`: name -> (path, cookie), one of them "bare" (the bench-only bare view).
+    With `server` (a harness.Gunicorn), each run also gets the processor time its workers
+    spent per request (`cpu_ms`)."""
     results = {}
     for name, (path, cookie) in pages.items():
         for c in scale.concurrency:
             say(f"{label}: {name} at {c} clients")
-            results[f"{name}@{c}"] = wrk(path, c, scale.duration, cookie)
+            pids = server.worker_pids() if server is not None else []
+            before = cpu_seconds(pids)
+            results[f"{name}@{c}"] = m = wrk(path, c, scale.duration, cookie, base)
+            if pids and m["requests"]:
+                m["cpu_ms"] = round((cpu_seconds(pids) - before) * 1000 / m["requests"], 2)
     for name in pages:
         if name == "bare":
             continue
@@ -51,4 +59,40 @@ def query_counts(office_one, office_eight, user) -> dict:
             "1_week": count(signed_in, "/me/", fresh_lists=True),
             "8_weeks": count(signed_in, "/me/", fresh_lists=True),
         },
+    }
+
+
+def _count(client, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path, HTTP_HOST="127.0.0.1").status_code == 200
+    return len(captured)
+
+
+def signed_in_query_counts(user, office_slug: str) -> dict:
+    """The office page signed in, for a person with consents, a profile and a booking at
+    an office with terms: with their part kept, and rendered afresh."""
+    from django.test import Client
+
+    from bookings.caches import my_page
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    path = f"/offices/{office_slug}/"
+    client.get(path)  # warm
+    kept = _count(client, path)
+    my_page.changed(user.pk)  # as after a change of the person's state (autocommit)
+    return {"kept": kept, "afresh": _count(client, path)}
+
+
+def home_query_counts() -> dict:
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    return {
+        "home": _count(client, "/"),
+        "postal_code": _count(client, "/?postal_code=053-0022"),
+        "prefecture_page_2": _count(client, "/?prefecture=01&page=2"),
     }

@@ -2,7 +2,14 @@
 
 from .absences import Absence
 from .bookings import Booking, BookingEvent
-from .offices import Counsellor, IssuedAccount, Office, OfficeClosure, StaffMembership
+from .offices import (
+    Counsellor,
+    IssuedAccount,
+    Office,
+    OfficeArea,
+    OfficeClosure,
+    StaffMembership,
+)
 from .people import ContinuingSupport, NoShowLift, Suspension
 from .rooms import Room, RoomQuerySet, SessionRoom
 from .slots import SessionKind, Slot, SlotTemplate
@@ -17,6 +24,7 @@ __all__ = [
     "IssuedAccount",
     "NoShowLift",
     "Office",
+    "OfficeArea",
     "OfficeClosure",
     "Room",
     "RoomQuerySet",

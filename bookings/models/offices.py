@@ -338,3 +338,26 @@ class OfficeClosure(models.Model):
         if start <= end:
             return start <= key <= end
         return key >= start or key <= end  # spans the new year, e.g. 12/29–1/3
+
+
+class OfficeArea(models.Model):
+    """One municipality an office serves: `Office.municipality_codes` as rows, kept in step
+    with it on every save of the office (services.areas), so that the home page finds the
+    offices of a municipality or a prefecture through an index, however many offices."""
+
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, related_name="areas", verbose_name=_("office")
+    )
+    # JIS X 0402 without the check digit; its first two digits are the prefecture (X 0401).
+    municipality_code = models.CharField(_("municipality (JIS code)"), max_length=5)
+
+    class Meta:
+        ordering = ["office", "municipality_code"]
+        verbose_name = _("area served")
+        verbose_name_plural = _("areas served")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality_code", "office"], name="office_area_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office} — {self.municipality_code}"

@@ -2,14 +2,14 @@
 
 import datetime as dt
 
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import User
 from terms.models import Consent
 
 from .. import caches
-from ..models import Booking
+from ..models import Booking, Office
 from .consent import missing_consents
 from .suspensions import active_suspensions
 
@@ -31,22 +31,63 @@ def bookings_of(user: User, *, past_limit: int = 20) -> tuple[list[Booking], lis
 
 
 def agreed_terms_by_office(user: User) -> list[dict]:
-    """For each office whose terms the person agreed to: the latest consent per document."""
+    """The terms the person agreed to: for each document, their latest consent, the
+    offices that use it among those they booked at (else the first office that uses it),
+    and how many offices use it. A document that hundreds of offices share is one entry
+    read in the same four queries at most as one office's."""
+    links = Office.terms_documents.through.objects
     consents = (
         Consent.objects.filter(user=user)
-        .select_related("version", "version__document")
-        .prefetch_related("version__document__offices")
-        .order_by("version__document__position", "-version__number")
+        .select_related("version__document")
+        .defer("version__text", "version__change_summary", "version__change_summary_en")
+        .annotate(
+            first_office_id=Subquery(
+                Office.objects.filter(terms_documents=OuterRef("version__document"))
+                .order_by("pk")
+                .values("pk")[:1]
+            ),
+        )
+        .order_by("version__document__position", "version__document_id", "-version__number")
     )
-    by_office: dict[int, dict] = {}
+    latest: dict = {}  # document id -> the latest consent (annotated)
     for consent in consents:
-        for office in consent.version.document.offices.all():
-            entry = by_office.setdefault(office.pk, {"office": office, "documents": {}})
-            entry["documents"].setdefault(consent.version.document_id, consent)
-    return [
-        {"office": e["office"], "consents": list(e["documents"].values())}
-        for e in sorted(by_office.values(), key=lambda e: e["office"].pk)
-    ]
+        latest.setdefault(consent.version.document_id, consent)
+    theirs: dict[int, list[Office]] = {}
+    counts: dict[int, int] = {}
+    if latest:
+        counts = {
+            row["termsdocument_id"]: row["n"]
+            for row in links.filter(termsdocument_id__in=list(latest))
+            .order_by()
+            .values("termsdocument_id")
+            .annotate(n=Count("pk"))
+        }
+        for link in (
+            links.filter(
+                termsdocument_id__in=list(latest),
+                office__in=Office.objects.filter(slots__bookings__user=user),
+            )
+            .select_related("office")
+            .order_by("office_id")
+        ):
+            theirs.setdefault(link.termsdocument_id, []).append(link.office)
+    # Where the person booked at none of a document's offices: its first office.
+    wanted = {c.first_office_id for d, c in latest.items() if d not in theirs} - {None}
+    first = Office.objects.in_bulk(wanted) if wanted else {}
+    entries = []
+    for document_id, consent in latest.items():
+        offices = theirs.get(document_id) or (
+            [first[consent.first_office_id]] if consent.first_office_id in first else []
+        )
+        entries.append(
+            {
+                "consent": consent,
+                "document": consent.version.document,
+                "offices": offices,
+                "office_count": counts.get(document_id, 0),
+            }
+        )
+    return entries
 
 
 def my_page_lists(user: User) -> dict:

@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import profile_for, signed_in_user
+from portal.gates import Gate, gated
 
 from .. import ics, selectors, services
 from ..errors import BookingError
@@ -45,6 +46,11 @@ def to_the_booking(request: HttpRequest, booking: Booking) -> HttpResponse:
     return redirect("booking_detail", pk=booking.pk)
 
 
+# A rush of booking POSTs passes one at a time per machine (portal.gates).
+BOOKING_GATE = Gate("booking")
+
+
+@gated(BOOKING_GATE)
 @login_required
 @require_current_consent(first_consent_in_form=True)
 @require_http_methods(["GET", "POST"])

@@ -2,8 +2,10 @@
 continuing support sees their own counsellor's)."""
 
 import datetime as dt
+import hashlib
 from typing import cast
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -12,20 +14,54 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from accounts.models import User
 from accounts.selectors import profile_for
 
 from .. import caches, selectors
+from ..forms import OfficeFinderForm
 from ..models import Office
 from ..selectors import missing_consents
 from ..selectors.eligibility import may_apply_as_registering
+from ..selectors.offices import find_offices
 from ..selectors.sessions import upcoming_sessions
 from ..selectors.support import OwnCounsellor, own_counsellor, with_own_counsellor
 from ..selectors.waiting import full_sessions
 
+OFFICES_PER_PAGE = 20
+
 
 def home(request: HttpRequest) -> HttpResponse:
+    """The offices, a page at a time: all of them, or those the finder found (by the
+    postal code of the person's address, a prefecture, a name)."""
+    form = OfficeFinderForm(request.GET or None)
     offices = Office.objects.all()
-    return render(request, "bookings/home.html", {"offices": offices})
+    if form.is_bound:
+        if form.is_valid():
+            municipalities = form.municipalities
+            offices = find_offices(
+                municipality_codes=[m.code for m in municipalities]
+                if municipalities is not None
+                else None,
+                prefecture=form.cleaned_data["prefecture"],
+                name=form.cleaned_data["name"],
+            )
+        else:
+            offices = Office.objects.none()
+    page = Paginator(offices, OFFICES_PER_PAGE).get_page(request.GET.get("page"))
+    code = form.cleaned_data.get("postal_code", "") if form.is_bound and form.is_valid() else ""
+    return render(
+        request,
+        "bookings/home.html",
+        {
+            "form": form,
+            "prefectures": form.fields["prefecture"].choices,  # type: ignore[attr-defined]
+            "selected_prefecture": form["prefecture"].value() or "",
+            "page": page,
+            "offices": page.object_list,
+            "searched": form.is_bound and form.is_valid() and any(form.cleaned_data.values()),
+            "postal_code": f"{code[:3]}-{code[3:]}" if code else "",
+        },
+    )
 
 
 def _slots_html(
@@ -121,9 +157,51 @@ def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
         ),
     }
     if request.user.is_authenticated:
-        context["refusals"] = selectors.refusals(request.user, office, now=now)
-        context["consent_needs"] = missing_consents(request.user, office)
-        context["may_apply_registering"] = may_apply_as_registering(
-            office, profile_for(request.user)
-        )
+        context["eligibility_html"] = _eligibility_html(request.user, office, now)
     return render(request, "bookings/office_detail.html", context)
+
+
+def _rules_of(office: Office) -> str:
+    """A digest of what the office's rules that the person's part shows are now: an edit
+    of the office renders that part afresh for everyone."""
+    rules = (
+        office.name,
+        office.name_en,
+        str(office.phone),
+        office.municipality_codes,
+        office.booking_limit,
+        office.no_show_limit,
+        office.no_show_window_days,
+        office.accepts_registering,
+        office.requires_job_seeker_number,
+        office.requires_residence,
+        office.requires_issued_account,
+        office.requires_counsellor_confirmation,
+    )
+    return hashlib.blake2b(repr(rules).encode(), digest_size=8).hexdigest()
+
+
+def _eligibility_html(user: User, office: Office, now: dt.datetime) -> str:
+    """The signed-in person's "Can I book?" part: whether they may book, why not, what they
+    will agree to. It reads the person's profile, suspensions, bookings and consents (five
+    queries), so it is rendered once and kept under the person's version (`my_page`: every
+    change of their bookings, consents, profile, suspensions, issued accounts or no-show
+    lifts bumps it) for the office's rules as they are, at most 60 s (what the clock alone
+    changes: a booking ending, terms coming into force)."""
+    html, ticket = caches.my_page.get(
+        user.pk, "office", str(office.pk), get_language(), _rules_of(office)
+    )
+    if html is None:
+        html = render_to_string(
+            "bookings/office_detail.html#eligibility",
+            {
+                "user": user,
+                "office": office,
+                "refusals": selectors.refusals(user, office, now=now),
+                "consent_needs": missing_consents(user, office),
+                "may_apply_registering": may_apply_as_registering(office, profile_for(user)),
+            },
+        )
+        caches.my_page.put(ticket, html)
+    # From the cache, html is what put() stored: a string rendered as above.
+    return mark_safe(cast(str, html))  # noqa: S308 - rendered by our own template above
