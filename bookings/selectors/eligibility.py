@@ -28,6 +28,9 @@ class Refusal:
     reason: str
     action: str
     action_url: str = ""
+    # The page (URL name) where the person supplies what is missing, when it is missing
+    # data they can add themselves: a booking sends them there and back to their slot.
+    step: str = ""
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ def profile_rule(asking: Asking) -> Refusal | None:
         _("Your name, its reading in katakana and your phone number are needed."),
         _("Fill in your profile."),
         asking.profile_url,
+        step="profile",
     )
 
 
@@ -125,6 +129,7 @@ def job_seeker_number_rule(asking: Asking) -> Refusal | None:
         + " "
         + asking.call,
         asking.profile_url,
+        step="profile",
     )
 
 
@@ -190,6 +195,7 @@ def residence_rule(asking: Asking) -> Refusal | None:
         + " "
         + asking.call,
         asking.profile_url,
+        step="" if profile.municipality_code else "profile",
     )
 
 
@@ -204,6 +210,7 @@ def environment_rule(asking: Asking) -> Refusal | None:
         ),
         _("Go through the environment checklist."),
         reverse("environment") + "?next=" + asking.office.get_absolute_url(),
+        step="environment",
     )
 
 
