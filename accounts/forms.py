@@ -1,8 +1,12 @@
+from allauth.account.forms import ChangePasswordForm
+from allauth.account.models import EmailAddress
 from django import forms
+from django.contrib.auth.password_validation import password_validators_help_texts
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.phonenumber import to_python
 
+from . import hooks
 from .normalize import (
     Municipality,
     municipalities_for_postal_code,
@@ -151,3 +155,32 @@ class IssuedSignInForm(forms.Form):
         label=_("Password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+
+class PasswordChangeForm(ChangePasswordForm):
+    """allauth's password change, in the words of the office's letter for a person whose
+    password is the initial one an office issued (初期パスワード, T10), and without an
+    e-mail reset for an account that has no e-mail address: the office reissues instead."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        user = self.user
+        self.is_initial = bool(user and user.must_change_password)
+        self.reissue_contact = hooks.reissue_contact(user) if user else None
+        self.has_email = bool(
+            user and EmailAddress.objects.filter(user=user, verified=True).exists()
+        )
+        for field in self.fields.values():
+            field.widget.attrs.pop("placeholder", None)  # the label says it, and stays
+        self.fields["password1"].label = _("New password")
+        self.fields["password1"].help_text = " ".join(
+            str(text) for text in password_validators_help_texts()
+        )
+        self.fields["password2"].label = _("New password again")
+        old = self.fields["oldpassword"]
+        old.label = _("Current password")
+        if self.is_initial:
+            old.label = _("Initial password (初期パスワード)")
+            old.help_text = _("The password printed in the letter from the office.")
+        elif not self.has_email:
+            old.help_text = ""  # allauth's "Forgot your password?" e-mails a reset link

@@ -4,13 +4,14 @@ from django.apps import apps
 from django.db.models.signals import post_delete, post_migrate, post_save
 
 from accounts import mailbox
-from accounts.hooks import register_phone_change_rule
+from accounts.hooks import register_phone_change_rule, register_reissue_contact
 from terms.models import Consent
 
 from . import caches
 from .attachments import render_room
 from .models import Booking, Slot
 from .roles import ensure_role_groups
+from .selectors.issued_accounts import reissue_contact
 from .services.immediate import phone_change_refusal
 
 
@@ -34,6 +35,7 @@ def connect() -> None:
     )
     mailbox.register("room", render_room)
     register_phone_change_rule(phone_change_refusal)
+    register_reissue_contact(reissue_contact)
     for signal in (post_save, post_delete):
         for model in (Booking, Consent):
             signal.connect(
