@@ -42,6 +42,8 @@ def test_the_demo_citizens_re_consent_keeps_the_chosen_slot(page):
     # Step 1: the revised terms.
     wait_for_path(page, "/offices/tomakomai/terms/")
     assert parse_qs(urlparse(page.url).query)["next"] == [book_path]
+    # The terms' nested lists (第6条 2, 第14条 1) are lists, not running text.
+    assert page.locator("main ol > li > ul > li").count() >= 6
     assert_accessible(page)
     (v2,) = versions_in_force("tomakomai")
     consent_form = page.locator("form.consent-form").filter(
