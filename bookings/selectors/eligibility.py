@@ -24,6 +24,9 @@ from .suspensions import is_suspended_at
 
 @dataclass(frozen=True)
 class Refusal:
+    """A rule the person does not meet: a short reason, and a short action (a link when
+    they can act here; the office page gives the office's phone once, for the others)."""
+
     code: str
     reason: str
     action: str
@@ -54,14 +57,6 @@ class Asking:
     application: Application | None = None
 
     @property
-    def call(self) -> str:
-        phone = self.office.phone.as_national if self.office.phone else ""
-        return _("Please phone %(office)s at %(phone)s.") % {
-            "office": self.office.display_name,
-            "phone": phone,
-        }
-
-    @property
     def profile_url(self) -> str:
         return reverse("profile") + "?next=" + self.office.get_absolute_url()
 
@@ -87,7 +82,7 @@ def issued_account_rule(asking: Asking) -> Refusal | None:
     return Refusal(
         "issued_account",
         _("This office takes online bookings only from accounts it has issued."),
-        _("Ask the office for a user ID and a consultation ID.") + " " + asking.call,
+        _("Ask the office for a user ID."),
     )
 
 
@@ -122,12 +117,7 @@ def job_seeker_number_rule(asking: Asking) -> Refusal | None:
     return Refusal(
         "job_seeker_number",
         _("This office needs your job-seeker number (求職番号)."),
-        _(
-            "Enter it in your profile. If you are not registered yet, register as a job "
-            "seeker at Hello Work first."
-        )
-        + " "
-        + asking.call,
+        _("Enter it in your profile."),
         asking.profile_url,
         step="profile",
     )
@@ -143,7 +133,7 @@ def registering_rule(asking: Asking) -> Refusal | None:
         return Refusal(
             "registering",
             _("This office takes applications only from registered job seekers."),
-            asking.call,
+            _("Ask the office."),
         )
     if (
         may_apply_as_registering(office, asking.profile)
@@ -156,7 +146,7 @@ def registering_rule(asking: Asking) -> Refusal | None:
                 "Enter your job-seeker number (求職番号), or say that you have not registered "
                 "yet and will register as a job seeker."
             ),
-            asking.call,
+            _("Say so in the application."),
         )
     return None
 
@@ -172,7 +162,7 @@ def own_counsellor_rule(asking: Asking) -> Refusal | None:
         "own_counsellor",
         _("This office books you with your counsellor, %(name)s: please choose one of their times.")
         % {"name": support.counsellor.display_name},
-        _("See your counsellor's free times on the office's page."),
+        _("See their free times."),
         asking.office.get_absolute_url(),
     )
 
@@ -188,12 +178,7 @@ def residence_rule(asking: Asking) -> Refusal | None:
     return Refusal(
         "residence",
         reason,
-        _(
-            "Check the postal code in your profile. If you live elsewhere, your local "
-            "office can help you."
-        )
-        + " "
-        + asking.call,
+        _("Check your postal code."),
         asking.profile_url,
         step="" if profile.municipality_code else "profile",
     )
@@ -208,7 +193,7 @@ def environment_rule(asking: Asking) -> Refusal | None:
             "Before your first booking, confirm that your device and connection are "
             "ready for a video consultation."
         ),
-        _("Go through the environment checklist."),
+        _("Go through the checklist."),
         reverse("environment") + "?next=" + asking.office.get_absolute_url(),
         step="environment",
     )
@@ -223,7 +208,7 @@ def _no_show_refusal(asking: Asking, no_shows: int) -> Refusal:
             "cancelled as no-shows in the last %(days)s days."
         )
         % {"count": no_shows, "days": office.no_show_window_days},
-        asking.call,
+        _("Ask the office to lift it."),
     )
 
 
@@ -231,7 +216,7 @@ def _limit_refusal(asking: Asking) -> Refusal:
     return Refusal(
         "limit",
         _("You already have as many open bookings at this office as it allows."),
-        _("Cancel or finish your open booking first (see My Page)."),
+        _("See My Page."),
         reverse("my_page"),
     )
 
@@ -275,7 +260,7 @@ def refusals(
             Refusal(
                 "suspended",
                 _("Your use of online consultations at this office is suspended."),
-                asking.call,
+                _("Ask the office."),
             )
         ]
     found = [refusal for rule in RULES if (refusal := rule(asking)) is not None]
