@@ -2,15 +2,18 @@
 them (a re-consent that keeps the chosen slot, an issued account's first sign-in, …).
 Elements are found by id, name, structure and URL; outcomes are checked in the database."""
 
+import datetime as dt
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from accounts.models import User
 from bookings.models import Booking, Office
 from bookings.services import issue_account
 from terms.models import Consent
+from tests.factories import make_confirmed_booking, make_slot
 from tests.support.browser import assert_accessible
 from tests.test_browser_booking import (
     SLOT_LINKS,
@@ -104,3 +107,80 @@ def test_the_issued_accounts_first_sign_in_lands_on_my_page_after_the_change(pag
     user = User.objects.get(login_id=letter.login_id)
     assert not user.must_change_password
     assert user.check_password(own)
+
+
+def add_past_bookings(email: str) -> None:
+    """Two bookings of the demo person that are over: one cancelled, one completed."""
+    office = Office.objects.get(slug="tomakomai")
+    person = User.objects.get(email=email)
+    counsellor = office.counsellors.first()
+    now = timezone.now()
+    for days, status in ((9, Booking.Status.CANCELLED), (16, Booking.Status.COMPLETED)):
+        slot = make_slot(office, counsellor, now - dt.timedelta(days=days))
+        make_confirmed_booking(slot, person, status=status)
+
+
+def single_line(page, selector: str) -> list[str]:
+    """The texts of the elements that wrap onto more than one line (none, when nothing
+    breaks mid-word): an inline element that wraps has one client rectangle per line."""
+    return page.locator(selector).evaluate_all(
+        "els => els.filter(e => e.getClientRects().length > 1).map(e => e.innerText)"
+    )
+
+
+def test_a_narrow_my_page_shows_past_bookings_as_cards_without_broken_words(page):
+    call_command("seed_demo")
+    email = "citizen@example.jp"
+    add_past_bookings(email)
+    sign_in(page, email)
+    page.goto("/me/")
+    assert page.viewport_size == {"width": 390, "height": 844}
+    cards = page.locator("main .past-cards > li.card")
+    assert cards.count() == 2
+    assert page.locator("main .past-table").is_hidden()
+    statuses = page.locator("main .past-cards .past-status")
+    assert "キャンセル" in statuses.all_inner_texts()
+    # No word broken into lines: statuses, card titles, header links each on one line.
+    assert single_line(page, "main .past-cards .past-status") == []
+    assert single_line(page, "main .past-cards .card__title .nowrap") == []
+    assert single_line(page, "header .site-nav a, header .site-title") == []
+    # The compact header: the title, the language button and one row of links.
+    header = page.locator("header.site-header").bounding_box()
+    assert header is not None and header["height"] <= 844 * 0.15
+    nav_rows = page.locator("header .site-nav a").evaluate_all(
+        "els => new Set(els.map(e => Math.round(e.getBoundingClientRect().top))).size"
+    )
+    assert nav_rows == 1
+    assert_accessible(page)
+
+    # Wider: the table.
+    page.set_viewport_size({"width": 1024, "height": 800})
+    assert page.locator("main .past-table").is_visible()
+    assert page.locator("main .past-cards").is_hidden()
+    assert_accessible(page)
+
+
+def test_one_tap_switches_the_language_without_javascript(chromium, live_server):
+    call_command("seed_demo")
+    context = chromium.new_context(
+        java_script_enabled=False,
+        locale="ja-JP",
+        timezone_id="Asia/Tokyo",
+        viewport={"width": 390, "height": 844},
+        base_url=live_server.url,
+    )
+    context.set_default_timeout(15_000)
+    try:
+        plain = context.new_page()
+        plain.goto("/offices/tomakomai/")
+        assert plain.locator("html").get_attribute("lang") == "ja"
+        with plain.expect_navigation():
+            plain.locator("header form.lang-switch button[lang=en]").click()
+        assert plain.locator("html").get_attribute("lang") == "en"
+        assert path_of(plain.url) == "/offices/tomakomai/"  # the same page
+        with plain.expect_navigation():
+            plain.locator("header form.lang-switch button[lang=ja]").click()
+        assert plain.locator("html").get_attribute("lang") == "ja"
+        assert plain.locator("header form.lang-switch button").count() == 1
+    finally:
+        context.close()
