@@ -1,8 +1,17 @@
+from allauth.account.forms import (
+    ChangePasswordForm,
+    ResetPasswordForm,
+    ResetPasswordKeyForm,
+    SignupForm,
+)
+from allauth.account.models import EmailAddress
 from django import forms
+from django.contrib.auth.password_validation import password_validators_help_texts
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.phonenumber import to_python
 
+from . import hooks
 from .normalize import (
     Municipality,
     municipalities_for_postal_code,
@@ -151,3 +160,74 @@ class IssuedSignInForm(forms.Form):
         label=_("Password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+
+class PortalFieldsMixin:
+    """allauth's forms in the portal's words: labels without placeholders (a label stays
+    visible while typing), password rules as one plain help text, full-width brackets."""
+
+    fields: dict[str, forms.Field]
+
+    def portal_fields(self) -> None:
+        labels = {
+            "email": _("E-mail address"),
+            "password1": _("New password") if "oldpassword" in self.fields else _("Password"),
+            "password2": _("New password again")
+            if "oldpassword" in self.fields
+            else _("Password again"),
+            "oldpassword": _("Current password"),
+        }
+        for name, field in self.fields.items():
+            field.widget.attrs.pop("placeholder", None)
+            if name in labels:
+                field.label = labels[name]
+        if "password1" in self.fields:
+            self.fields["password1"].help_text = " ".join(
+                str(text) for text in password_validators_help_texts()
+            )
+        if "password2" in self.fields:
+            self.fields["password2"].help_text = _("Type the same password once more.")
+
+
+class PortalSignupForm(PortalFieldsMixin, SignupForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.portal_fields()
+        # Without a new-password hint the browser may offer to fill in a saved one.
+        self.fields["password1"].widget.attrs["autocomplete"] = "new-password"
+
+
+class PortalResetPasswordForm(PortalFieldsMixin, ResetPasswordForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.portal_fields()
+
+
+class PortalResetPasswordKeyForm(PortalFieldsMixin, ResetPasswordKeyForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.portal_fields()
+        self.fields["password1"].label = _("New password")
+        self.fields["password2"].label = _("New password again")
+
+
+class PasswordChangeForm(PortalFieldsMixin, ChangePasswordForm):
+    """allauth's password change, in the words of the office's letter for a person whose
+    password is the initial one an office issued (初期パスワード, T10), and without an
+    e-mail reset for an account that has no e-mail address: the office reissues instead."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.portal_fields()
+        user = self.user
+        self.is_initial = bool(user and user.must_change_password)
+        self.reissue_contact = hooks.reissue_contact(user) if user else None
+        self.has_email = bool(
+            user and EmailAddress.objects.filter(user=user, verified=True).exists()
+        )
+        old = self.fields["oldpassword"]
+        if self.is_initial:
+            old.label = _("Initial password (初期パスワード)")
+            old.help_text = _("The password printed in the letter from the office.")
+        elif not self.has_email:
+            old.help_text = ""  # allauth's "Forgot your password?" e-mails a reset link

@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -24,7 +26,11 @@ class ForcePasswordChangeMiddleware:
             and user.must_change_password
             and not request.path.startswith(self.ALLOWED_PREFIXES)
         ):
-            return redirect(reverse("account_change_password"))
+            # Then on to where they were going (a GET), else to My Page.
+            then = request.get_full_path() if request.method == "GET" else ""
+            if then in ("", "/"):
+                then = reverse("my_page")
+            return redirect(reverse("account_change_password") + "?" + urlencode({"next": then}))
         return self.get_response(request)
 
 

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from portal.navigation import safe_next
+from portal.numbers import postal_code
 
 from . import mailbox, services
 from .forms import EnvironmentForm, IssuedSignInForm, ProfileForm
@@ -68,7 +69,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 "family_name_kana": current.family_name_kana,
                 "given_name_kana": current.given_name_kana,
                 "phone": current.phone.as_national if current.phone else "",
-                "postal_code": current.postal_code,
+                "postal_code": postal_code(current.postal_code),
                 "job_seeker_number": current.job_seeker_number,
             }
         )

@@ -4,7 +4,7 @@ from django.apps import apps
 from django.db.models.signals import post_delete, post_migrate, post_save
 
 from accounts import mailbox
-from accounts.hooks import register_phone_change_rule
+from accounts.hooks import register_phone_change_rule, register_reissue_contact
 from accounts.models import Profile
 from terms.models import Consent
 
@@ -12,6 +12,7 @@ from . import caches
 from .attachments import render_room
 from .models import Booking, IssuedAccount, NoShowLift, Office, Slot, Suspension
 from .roles import ensure_role_groups
+from .selectors.issued_accounts import reissue_contact
 from .services.areas import sync_office_areas
 from .services.immediate import phone_change_refusal
 
@@ -42,6 +43,7 @@ def connect() -> None:
     )
     mailbox.register("room", render_room)
     register_phone_change_rule(phone_change_refusal)
+    register_reissue_contact(reissue_contact)
     for signal in (post_save, post_delete):
         # The office page's "Can I book?" part also reads the profile, suspensions,
         # issued accounts and no-show lifts (views.offices), under the same version.

@@ -9,6 +9,11 @@ sets it for a reader who is not the one making the request).
     jdate(d)            2026年4月1日（水）            Wed, 1 April 2026
     jdatetime(d)        2026年4月1日（水）10:00       Wed, 1 April 2026, 10:00
     span(start, end)    2026年4月1日（水）10:00〜10:30  Wed, 1 April 2026, 10:00–10:30
+    time_span(s, e)     10:00〜10:30                Wed, 10:00–10:30 → 10:00–10:30
+    date_span(d1, d2)   2026年4月6日（月）〜2026年4月12日（日）
+
+One style everywhere, pages and messages alike: no zero padding (4月1日, 9:00), one range
+mark per language (〜 in Japanese, – in English), full-width brackets in Japanese.
 """
 
 import datetime as dt
@@ -75,9 +80,11 @@ def jdate(value: dt.date | dt.datetime | None) -> str:
 def jtime(value: dt.datetime | dt.time | None) -> str:
     if not value:
         return ""
-    # A time of day is shown as it is (local() would return it unchanged).
-    shown = local(value) if isinstance(value, dt.datetime) else value
-    return f"{shown:%H:%M}"
+    # A time of day (or a naive datetime) is shown as it is.
+    shown = value
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        shown = timezone.localtime(value)
+    return f"{shown.hour}:{shown.minute:02d}"  # 9:00, not 09:00
 
 
 def jdatetime(value: dt.datetime | None) -> str:
@@ -86,8 +93,21 @@ def jdatetime(value: dt.datetime | None) -> str:
     return f"{jdate(value)}{', ' if is_english() else ''}{jtime(value)}"
 
 
+def range_mark() -> str:
+    """The one mark between the two ends of a range: 〜 in Japanese, – in English."""
+    return "–" if is_english() else "〜"
+
+
 def span(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
     """A consultation's day and times: 2026年4月1日（水）10:00〜10:30."""
-    if is_english():
-        return f"{jdatetime(starts_at)}–{jtime(ends_at)}"
-    return f"{jdatetime(starts_at)}〜{jtime(ends_at)}"
+    return f"{jdatetime(starts_at)}{range_mark()}{jtime(ends_at)}"
+
+
+def time_span(starts_at: dt.datetime | dt.time, ends_at: dt.datetime | dt.time) -> str:
+    """Two times of one day: 10:00〜10:30."""
+    return f"{jtime(starts_at)}{range_mark()}{jtime(ends_at)}"
+
+
+def date_span(first: dt.date | dt.datetime, last: dt.date | dt.datetime) -> str:
+    """Two days: 2026年4月6日（月）〜2026年4月12日（日）."""
+    return f"{jdate(first)}{range_mark()}{jdate(last)}"

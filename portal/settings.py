@@ -201,6 +201,12 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = env.str("EMAIL_SUBJECT_PREFIX", default="[オンライン相談] ")
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+ACCOUNT_FORMS = {
+    "change_password": "accounts.forms.PasswordChangeForm",
+    "signup": "accounts.forms.PortalSignupForm",
+    "reset_password": "accounts.forms.PortalResetPasswordForm",
+    "reset_password_from_key": "accounts.forms.PortalResetPasswordKeyForm",
+}
 ACCOUNT_RATE_LIMITS = {
     "signup": env.str("RATE_LIMIT_SIGNUP", default="10/h/ip"),
     "login": "30/m/ip",

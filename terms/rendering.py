@@ -1,6 +1,7 @@
 """Markdown written by staff, rendered as safe HTML for citizens; line diffs of versions."""
 
 import difflib
+import re
 from dataclasses import dataclass
 
 import markdown
@@ -11,6 +12,9 @@ ALLOWED_TAGS = {
     "h2",
     "h3",
     "h4",
+    "h5",
+    "h6",
+    "a",
     "p",
     "ul",
     "ol",
@@ -29,9 +33,55 @@ ALLOWED_TAGS = {
 }
 
 
+LIST_ITEM = re.compile(r"^( *)([-*+]|\d{1,9}[.)])( +)(?=\S)")
+
+
+def _nest_lists(text: str) -> str:
+    """Re-indent nested lists to the four spaces Python-Markdown expects.
+
+    Staff (and the demo terms) indent a sub-list under "2. " by its text's column (three
+    spaces), as CommonMark reads it; Python-Markdown would run it into the item's text.
+    A line belongs to the list item whose text starts at or before its indent."""
+    columns: list[int] = []  # where the text of each open list item starts
+    lines = []
+    for line in text.splitlines():
+        if not line.strip():
+            lines.append(line)
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        while columns and indent < columns[-1]:
+            columns.pop()
+        if item := LIST_ITEM.match(line):
+            lines.append("    " * len(columns) + line.lstrip(" "))
+            columns.append(indent + len(item.group(2)) + len(item.group(3)))
+        elif columns:
+            lines.append("    " * len(columns) + line.lstrip(" "))
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _https_links_only(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "a" and attribute == "href":
+        return value if value.startswith("https://") else None
+    return value
+
+
 def render_markdown(text: str) -> SafeString:
-    html = markdown.markdown(text, extensions=["sane_lists"], output_format="html")
-    return mark_safe(nh3.clean(html, tags=ALLOWED_TAGS, attributes={}))  # noqa: S308
+    """Terms text as safe HTML: headings, paragraphs, (nested) lists, emphasis, tables and
+    links to https pages; anything else is dropped, keeping its text."""
+    html = markdown.markdown(
+        _nest_lists(text), extensions=["sane_lists", "tables"], output_format="html"
+    )
+    cleaned = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href"}},
+        attribute_filter=_https_links_only,
+        url_schemes={"https"},
+        link_rel="noopener noreferrer",
+    )
+    return mark_safe(cleaned)  # noqa: S308 - sanitised above
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Booking rules: eligibility, consent, cut-off, limits, cancellation, other people's data."""
 
 from http import HTTPStatus
+from urllib.parse import urlencode
 
 import pytest
 import time_machine
@@ -274,14 +275,16 @@ def test_a_post_for_another_offices_slot_is_refused_with_a_message(client, alice
     assert not Booking.objects.exists()
 
 
-def test_an_ineligible_person_is_sent_back_with_the_reason(client, make_user, office, slot):
+def test_an_ineligible_person_is_sent_to_the_missing_step_with_the_reason(
+    client, make_user, office, slot
+):
     carol = make_user("carol@example.jp")
     client.force_login(carol)
     response = post_booking(client, office, slot)
-    assert response["Location"] == "/offices/tomakomai-test/"
-    page = client.get("/offices/tomakomai-test/").content.decode()
+    book_path = f"/offices/tomakomai-test/book/{slot.pk}/"
+    assert response["Location"] == "/me/profile/?" + urlencode({"next": book_path})
+    page = client.get(response["Location"]).content.decode()
     assert "Your name, its reading in katakana and your phone number are needed." in page
-    assert "0144-32-5221" in page
     assert not Booking.objects.exists()
 
 

@@ -22,22 +22,20 @@ def test_sign_up_verify_and_sign_in_in_japanese_and_english(page, settings):
     assert_accessible(page)
 
     # Switch to English and back, by keyboard-reachable controls.
-    page.get_by_label("言語").select_option("en")
-    page.get_by_role("button", name="変更").click()
+    page.get_by_role("button", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("heading", name="Book an online consultation").is_visible()
     assert page.get_by_role("link", name="Hello Work Itami").is_visible()
     assert_accessible(page)
-    page.get_by_label("Language").select_option("ja")
-    page.get_by_role("button", name="Change").click()
+    page.get_by_role("button", name="日本語").click()
     assert page.locator("html").get_attribute("lang") == "ja"
 
     # Sign up.
     page.get_by_role("link", name="ユーザー登録").click()
     assert_accessible(page)
     page.get_by_label("メールアドレス").fill("hanako@example.jp")
-    page.get_by_label("パスワード:", exact=True).fill("kiso-no-hanako-42")
-    page.get_by_label("パスワード (再入力)").fill("kiso-no-hanako-42")
+    page.get_by_label("パスワード（必須）", exact=True).fill("kiso-no-hanako-42")
+    page.get_by_label("パスワード（確認）").fill("kiso-no-hanako-42")
     page.get_by_role("button", name="ユーザー登録").click()
     page.wait_for_url(re.compile(r"/accounts/confirm-email/$"))
     assert_accessible(page)

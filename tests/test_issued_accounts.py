@@ -54,21 +54,65 @@ def test_an_issued_person_signs_in_with_the_id_and_must_change_the_password(offi
     client = Client()
     response = sign_in(client, letter.login_id, letter.password)
     assert response.status_code == HTTPStatus.FOUND
-    assert client.get("/me/")["Location"] == "/accounts/password/change/"
-    assert client.get("/offices/tachikawa-test/")["Location"] == "/accounts/password/change/"
-    client.post(
+    assert client.get("/me/")["Location"] == "/accounts/password/change/?next=%2Fme%2F"
+    assert (
+        client.get("/offices/tachikawa-test/")["Location"]
+        == "/accounts/password/change/?next=%2Foffices%2Ftachikawa-test%2F"
+    )
+    response = client.post(
         "/accounts/password/change/",
         {
             "oldpassword": letter.password,
             "password1": "my-own-pass-42",
             "password2": "my-own-pass-42",
+            "next": "/me/",
         },
     )
+    assert response["Location"] == "/me/"
     assert client.get("/me/").status_code == HTTPStatus.OK
     assert SignIn.objects.filter(user__login_id=letter.login_id, method="login_id").count() == 1
     user = IssuedAccount.objects.get(user__login_id=letter.login_id).user
     assert not user.must_change_password
     assert AccountEvent.objects.filter(user=user, action="initial_password_changed").exists()
+
+
+def test_the_first_change_explains_itself_in_the_letters_words_and_goes_on_to_my_page(
+    office, staff
+):
+    letter = services.issue_account(office=office, actor=staff)  # issued without e-mail
+    client = Client()
+    client.cookies["django_language"] = "en"
+    response = sign_in(client, letter.login_id, letter.password)
+    assert response["Location"] == "/me/"
+    change_url = client.get("/me/")["Location"]
+    page = client.get(change_url).content.decode()
+    assert "initial password (初期パスワード) from the office's letter" in page
+    assert "Initial password (初期パスワード)" in page
+    assert 'name="next" value="/me/"' in page
+    # No e-mail reset for an account without e-mail: the centre reissues, by phone.
+    assert "/accounts/password/reset/" not in page
+    assert f"Ask {office.name_en} to reissue your user ID and password" in page
+    assert '<a href="tel:+81-144-32-5221">0144-32-5221</a>' in page
+
+    response = client.post(
+        change_url,
+        {
+            "oldpassword": letter.password,
+            "password1": "my-own-pass-42",
+            "password2": "my-own-pass-42",
+            "next": "/me/",
+        },
+    )
+    assert response["Location"] == "/me/"
+
+
+def test_an_account_with_e_mail_keeps_the_e_mail_reset_link(client, make_user):
+    client.cookies["django_language"] = "en"
+    client.force_login(make_user("self@example.jp"))
+    page = client.get("/accounts/password/change/").content.decode()
+    assert "/accounts/password/reset/" in page
+    assert "初期パスワード" not in page
+    assert "to reissue" not in page
 
 
 def test_a_wrong_password_is_refused_with_a_message(office, staff):

@@ -102,7 +102,7 @@ KINDS: dict[str, tuple[dict[str, Any], list[str], list[str]]] = {
             "old_ends_at": ENDS - dt.timedelta(days=2),
             "confirmed": True,
         },
-        ["変更前: 2026年12月1日（火）11:00〜11:30", f"変更後: {WHEN_JA}", "アクセスコード"],
+        ["変更前：2026年12月1日（火）11:00〜11:30", f"変更後：{WHEN_JA}", "アクセスコード"],
         ["Before: Tue, 1 December 2026, 11:00–11:30", f"Now: {WHEN_EN}", "new access code"],
     ),
     Message.Kind.ACCESS_CODE: (
@@ -130,7 +130,7 @@ KINDS: dict[str, tuple[dict[str, Any], list[str], list[str]]] = {
             "summary_en": "Article 1 (purpose) has changed.",
             "diff_url": "http://testserver/offices/k/terms/t/diff/?from=1&to=2",
         },
-        ["第2版", "施行日時: 令和8年12月3日 10:00", "第1条の目的を変更しました。", "diff/?from=1"],
+        ["第2版", "施行日時：令和8年12月3日 10:00", "第1条の目的を変更しました。", "diff/?from=1"],
         ["version 2", "3 December 2026 (Reiwa 8), 10:00", "Article 1", "diff/?from=1"],
     ),
     Message.Kind.REQUEST_EXPIRED: (
@@ -156,12 +156,12 @@ KINDS: dict[str, tuple[dict[str, Any], list[str], list[str]]] = {
         },
         [
             "未回答",
-            "予約番号: 42",
+            "予約番号：42",
             "山田 花子（ヤマダ ハナコ）",
             WHEN_JA,
-            "2026年11月26日（木）09:15",
+            "2026年11月26日（木）9:15",
         ],
-        ["unanswered", "Booking: 42", WHEN_EN, "Thu, 26 November 2026, 09:15", "/admin/"],
+        ["unanswered", "Booking: 42", WHEN_EN, "Thu, 26 November 2026, 9:15", "/admin/"],
     ),
     Message.Kind.WAITING_OFFER: (
         {**SESSION, "expires_at": jst(2026, 12, 1, 15)},
@@ -292,7 +292,7 @@ def test_text_templates_do_not_html_escape_and_the_mailbox_page_does(client, mak
         kind=Message.Kind.BOOKING_DECLINED,
         params={**CONSULTATION, "reason": "A & B <b>"},
     )
-    assert "理由: A & B <b>" in render_message(reloaded(message)).body
+    assert "理由：A & B <b>" in render_message(reloaded(message)).body
     client.force_login(user)
     page = client.get(reverse("message_detail", args=[message.pk])).content.decode()
     assert "A &amp; B &lt;b&gt;" in page
@@ -331,7 +331,7 @@ def test_a_message_page_shows_the_message_in_the_language_of_the_page(client, ma
     assert f"Requested time: {WHEN_EN} (Japan time)" in english
     assert "希望日時" not in english
     japanese = read_mailbox(client, "ja", path)
-    assert f"希望日時: {WHEN_JA}" in japanese
+    assert f"希望日時：{WHEN_JA}" in japanese
     assert "Requested time" not in japanese
 
 
@@ -541,7 +541,7 @@ def test_the_terms_revision_notice_reads_in_each_readers_language(
     ja_subject, ja_body = render_message(reloaded(japanese.messages.get()))
     assert "オンライン相談利用規約 第2版" in ja_subject
     with translation.override("ja"):
-        assert f"施行日時: {dates.wareki(effective)} {dates.jtime(effective)}" in ja_body
+        assert f"施行日時：{dates.wareki(effective)} {dates.jtime(effective)}" in ja_body
     assert "第1条を変更" in ja_body and "/offices/k/terms/" in ja_body
     emails = {email.to[0]: email for email in mail.outbox}
     assert_english(str(emails["en@example.jp"].body))

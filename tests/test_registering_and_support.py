@@ -176,10 +176,10 @@ def test_an_office_that_does_not_accept_it_refuses_as_today(make_user):
     client = person_client(person)
     page = client.get("/offices/i/").content.decode()
     assert "This office needs your job-seeker number (求職番号)." in page
-    assert "If you are not registered yet, register as a job seeker at Hello Work first." in page
+    assert ">Enter it in your profile.</a>" in page
     assert "people about to register" not in page
     response = apply_form(client, office, slot, registering="on")
-    assert response["Location"] == "/offices/i/"
+    assert response["Location"].startswith("/me/profile/?next=")  # to enter the number
     assert not Booking.objects.exists()
     # Saying "I will register" does not get round it either.
     with pytest.raises(services.BookingError) as refused:

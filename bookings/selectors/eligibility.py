@@ -25,10 +25,16 @@ from .suspensions import is_suspended_at
 
 @dataclass(frozen=True)
 class Refusal:
+    """A rule the person does not meet: a short reason, and a short action (a link when
+    they can act here; the office page gives the office's phone once, for the others)."""
+
     code: str
     reason: str
     action: str
     action_url: str = ""
+    # The page (URL name) where the person supplies what is missing, when it is missing
+    # data they can add themselves: a booking sends them there and back to their slot.
+    step: str = ""
 
 
 @dataclass(frozen=True)
@@ -50,14 +56,6 @@ class Asking:
     now: dt.datetime
     slot: Slot | None = None
     application: Application | None = None
-
-    @property
-    def call(self) -> str:
-        phone = self.office.phone.as_national if self.office.phone else ""
-        return _("Please phone %(office)s at %(phone)s.") % {
-            "office": self.office.display_name,
-            "phone": phone,
-        }
 
     @property
     def profile_url(self) -> str:
@@ -89,7 +87,7 @@ def issued_account_rule(asking: Asking) -> Refusal | None:
     return Refusal(
         "issued_account",
         _("This office takes online bookings only from accounts it has issued."),
-        _("Ask the office for a user ID and a consultation ID.") + " " + asking.call,
+        _("Ask the office for a user ID."),
     )
 
 
@@ -101,6 +99,7 @@ def profile_rule(asking: Asking) -> Refusal | None:
         _("Your name, its reading in katakana and your phone number are needed."),
         _("Fill in your profile."),
         asking.profile_url,
+        step="profile",
     )
 
 
@@ -123,13 +122,9 @@ def job_seeker_number_rule(asking: Asking) -> Refusal | None:
     return Refusal(
         "job_seeker_number",
         _("This office needs your job-seeker number (求職番号)."),
-        _(
-            "Enter it in your profile. If you are not registered yet, register as a job "
-            "seeker at Hello Work first."
-        )
-        + " "
-        + asking.call,
+        _("Enter it in your profile."),
         asking.profile_url,
+        step="profile",
     )
 
 
@@ -143,7 +138,7 @@ def registering_rule(asking: Asking) -> Refusal | None:
         return Refusal(
             "registering",
             _("This office takes applications only from registered job seekers."),
-            asking.call,
+            _("Ask the office."),
         )
     if (
         may_apply_as_registering(office, asking.profile)
@@ -156,7 +151,7 @@ def registering_rule(asking: Asking) -> Refusal | None:
                 "Enter your job-seeker number (求職番号), or say that you have not registered "
                 "yet and will register as a job seeker."
             ),
-            asking.call,
+            _("Say so in the application."),
         )
     return None
 
@@ -172,7 +167,7 @@ def own_counsellor_rule(asking: Asking) -> Refusal | None:
         "own_counsellor",
         _("This office books you with your counsellor, %(name)s: please choose one of their times.")
         % {"name": support.counsellor.display_name},
-        _("See your counsellor's free times on the office's page."),
+        _("See their free times."),
         asking.office.get_absolute_url(),
     )
 
@@ -188,13 +183,9 @@ def residence_rule(asking: Asking) -> Refusal | None:
     return Refusal(
         "residence",
         reason,
-        _(
-            "Check the postal code in your profile. If you live elsewhere, your local "
-            "office can help you."
-        )
-        + " "
-        + asking.call,
+        _("Check your postal code."),
         asking.profile_url,
+        step="" if profile.municipality_code else "profile",
     )
 
 
@@ -207,8 +198,9 @@ def environment_rule(asking: Asking) -> Refusal | None:
             "Before your first booking, confirm that your device and connection are "
             "ready for a video consultation."
         ),
-        _("Go through the environment checklist."),
+        _("Go through the checklist."),
         reverse("environment") + "?next=" + asking.office.get_absolute_url(),
+        step="environment",
     )
 
 
@@ -221,7 +213,7 @@ def _no_show_refusal(asking: Asking, no_shows: int) -> Refusal:
             "cancelled as no-shows in the last %(days)s days."
         )
         % {"count": no_shows, "days": office.no_show_window_days},
-        asking.call,
+        _("Ask the office to lift it."),
     )
 
 
@@ -259,7 +251,7 @@ def _limit_refusal(asking: Asking) -> Refusal:
     return Refusal(
         "limit",
         _("You already have as many open bookings at this office as it allows."),
-        _("Cancel or finish your open booking first (see My Page)."),
+        _("See My Page."),
         reverse("my_page"),
     )
 
@@ -317,7 +309,7 @@ def refusals(
             Refusal(
                 "suspended",
                 _("Your use of online consultations at this office is suspended."),
-                asking.call,
+                _("Ask the office."),
             )
         ]
     rules = SESSION_RULES if slot is not None and slot.is_session else RULES

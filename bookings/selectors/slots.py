@@ -6,6 +6,8 @@ import datetime as dt
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
+from portal import dates
+
 from .. import calendar
 from ..models import Booking, Office, SessionKind, Slot
 from .absences import not_absent
@@ -54,8 +56,8 @@ def slots_by_day(
     """Free times by day, one entry per time: when several counsellors are free at the same
     time, the person sees the time once (the first free slot is the one booked), unless
     the office names whose slot each is (`per_counsellor`: one entry per counsellor). Each
-    slot gets a ready-made `label` ("10:00–10:30") so the template does no date work per
-    slot."""
+    slot gets a ready-made `label` ("10:00〜10:30", `portal.dates`) so the template does no
+    date work per slot."""
     days: dict[dt.date, dict[tuple, Slot]] = {}
     for slot in slots:
         start = timezone.localtime(slot.starts_at)
@@ -64,7 +66,7 @@ def slots_by_day(
         if key not in times:
             end = timezone.localtime(slot.ends_at)
             # A template-only attribute on the instance (no field of Slot): for the template.
-            slot.label = f"{start:%H:%M}–{end:%H:%M}"  # type: ignore[attr-defined]
+            slot.label = dates.time_span(start, end)  # type: ignore[attr-defined]
             times[key] = slot
     return [(day, list(times.values())) for day, times in days.items()]
 

@@ -66,8 +66,16 @@ def book(request: HttpRequest, slug: str, slot_id: int) -> HttpResponse:
     profile = profile_for(user)
     refusals = selectors.refusals(user, office, slot=slot)
     if refusals:
+        step = _step_for(refusals, back=request.get_full_path())
+        if step:
+            messages.info(request, refusals[0].reason)  # why the step is asked
+            return redirect(step)
+        # The office page explains the rules of the office; only what is about this slot
+        # is said above it.
+        on_the_page = {refusal.code for refusal in selectors.refusals(user, office)}
         for refusal in refusals:
-            messages.error(request, refusal.reason)
+            if refusal.code not in on_the_page:
+                messages.error(request, refusal.reason)
         return redirect(office)
     terms_to_accept = [need.version for need in selectors.missing_consents(user, office, slot)]
     offer_registering = not slot.is_session and selectors.may_apply_as_registering(office, profile)
@@ -117,6 +125,15 @@ def book(request: HttpRequest, slug: str, slot_id: int) -> HttpResponse:
         "bookings/book.html",
         {"office": office, "slot": slot, "form": form, "profile": profile},
     )
+
+
+def _step_for(refusals: list[selectors.Refusal], *, back: str) -> str | None:
+    """Where a person goes when all that stops their booking is data they can add
+    themselves (profile, environment checklist): the first such page, which sends them
+    back to `back` (the slot they chose), and so on until nothing is missing."""
+    if not all(refusal.step for refusal in refusals):
+        return None
+    return reverse(refusals[0].step) + "?" + urlencode({"next": back})
 
 
 def _code_state(booking: Booking, code: object, request: HttpRequest) -> str:
