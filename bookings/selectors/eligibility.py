@@ -228,8 +228,9 @@ def session_job_seeker_number_rule(asking: Asking) -> Refusal | None:
             "This session is for registered job seekers: your job-seeker number (求職番号) "
             "is needed."
         ),
-        _("Enter it in your profile.") + " " + asking.call,
+        _("Enter it in your profile."),
         asking.profile_url,
+        step="profile",
     )
 
 
