@@ -48,3 +48,28 @@ def test_running_it_twice_changes_nothing():
     first = snapshot()
     call_command("seed_demo")
     assert snapshot() == first
+
+
+@pytest.mark.parametrize(
+    ("language", "jitsi", "fixed"),
+    [
+        ("ja", "Jitsi Meet（ブラウザーで参加", "相談員のWeb会議室"),
+        ("en", "Jitsi Meet (in the", "own meeting room"),
+    ],
+)
+def test_each_office_page_names_the_meeting_app_the_demo_really_uses(
+    client, settings, language, jitsi, fixed
+):
+    """Without Zoom credentials the demo issues Jitsi rooms: its pages and terms say so,
+    and promise no Zoom."""
+    settings.ZOOM_ACCOUNT_ID = ""
+    call_command("seed_demo")
+    for office in Office.objects.all():
+        html = client.get(f"/offices/{office.slug}/", HTTP_ACCEPT_LANGUAGE=language)
+        text = html.content.decode()
+        expected = fixed if office.meeting_provider == Office.MeetingProvider.FIXED else jitsi
+        assert office.meeting_provider != Office.MeetingProvider.ZOOM
+        assert expected in text, office.slug
+        terms = client.get(f"/offices/{office.slug}/terms/", HTTP_ACCEPT_LANGUAGE=language)
+        if office.meeting_provider == Office.MeetingProvider.JITSI:
+            assert "Zoom" not in terms.content.decode(), office.slug

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
@@ -177,6 +178,18 @@ class Office(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("office_detail", kwargs={"slug": self.slug})
+
+    @property
+    def meeting_app(self) -> str:
+        """The web meeting service the office's consultations actually use, for people."""
+        names: dict[str, str | Promise] = {
+            self.MeetingProvider.ZOOM: _("Zoom (the app or a browser)"),
+            self.MeetingProvider.JITSI: _("Jitsi Meet (in the browser; no app to install)"),
+            self.MeetingProvider.FIXED: _(
+                "The counsellor's own meeting room (its address comes with your access code)"
+            ),
+        }
+        return str(names.get(self.meeting_provider, self.get_meeting_provider_display()))
 
     @property
     def display_name(self) -> str:
