@@ -159,13 +159,13 @@ def test_two_nodes_two_workers_and_two_beats_do_nothing_twice(make_user, tmp_pat
             confirmed_at=timezone.now() - dt.timedelta(days=1)
         )
         reminded.append(booking)
-    # Requests left unanswered past their cut-off (a slot later today): both beats run the
-    # expiry job; each request expires once, with one message.
+    # Requests left unanswered past their cut-off (slots that started an hour ago, whatever
+    # the hour of the run): both beats run the expiry job; each expires once, one message.
     expiring = []
     for n in range(2):
         person = make_eligible(make_user(f"waiting{n}@example.jp"), reminded_office)
         slot = make_slot(
-            reminded_office, reminded_counsellor, now + dt.timedelta(hours=2, minutes=30 * n)
+            reminded_office, reminded_counsellor, now - dt.timedelta(hours=1, minutes=30 * n)
         )
         expiring.append(make_confirmed_booking(slot, person, status=Booking.Status.REQUESTED))
     cookies = [session_cookie(racer) for racer in racers]
