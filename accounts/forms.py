@@ -1,5 +1,6 @@
 from allauth.account.forms import (
     ChangePasswordForm,
+    LoginForm,
     ResetPasswordForm,
     ResetPasswordKeyForm,
     SignupForm,
@@ -187,6 +188,19 @@ class PortalFieldsMixin:
             )
         if "password2" in self.fields:
             self.fields["password2"].help_text = _("Type the same password once more.")
+
+
+class PortalLoginForm(PortalFieldsMixin, LoginForm):
+    """Sign-in in the portal's words: the e-mail address and the password, labelled without
+    placeholders; the reset link is on the page itself (issued accounts sign in on their
+    own page, with their user ID)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.portal_fields()
+        self.fields["login"].label = _("E-mail address")
+        self.fields["password"].label = _("Password")
+        self.fields["password"].help_text = ""
 
 
 class PortalSignupForm(PortalFieldsMixin, SignupForm):

@@ -202,6 +202,7 @@ ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = env.str("EMAIL_SUBJECT_PREFIX", default="[オンライン相談] ")
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_FORMS = {
+    "login": "accounts.forms.PortalLoginForm",
     "change_password": "accounts.forms.PasswordChangeForm",
     "signup": "accounts.forms.PortalSignupForm",
     "reset_password": "accounts.forms.PortalResetPasswordForm",

@@ -93,3 +93,34 @@ def test_a_used_confirmation_link_says_what_to_do(client):
     html = client.get("/accounts/confirm-email/not-a-key/").content.decode()
     assert "このリンクは有効期限が切れているか、すでに使われています。" in html
     assert 'href="/accounts/login/"' in html
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (
+            "ja",
+            ["メールアドレス（必須）", "パスワード（必須）", "利用者ID", "パスワードをお忘れの方"],
+        ),
+        ("en", ["E-mail address (required)", "Password (required)", "user ID", "Forgot"]),
+    ],
+)
+def test_the_sign_in_page_is_ours(client, language, words):
+    html = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    text = re.sub(r"<[^>]+>", "", html)
+    for word in words:
+        assert word in text, word
+    assert 'class="button button--primary" type="submit"' in html  # the portal's button
+    assert 'href="/accounts/issued/login/"' in html  # issued accounts have their own page
+    assert "placeholder=" not in html
+    assert "パスワード:" not in text
+
+
+def test_a_wrong_password_on_the_sign_in_page_says_so_and_signs_nobody_in(client, make_user):
+    make_user("hanako@example.jp")
+    response = client.post(
+        "/accounts/login/", {"login": "hanako@example.jp", "password": "wrong-one"}
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert 'role="alert"' in response.content.decode()
+    assert "_auth_user_id" not in client.session

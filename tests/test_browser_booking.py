@@ -64,7 +64,7 @@ def submit_and_expect(page, path: str) -> None:
 def sign_in(page, email: str) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("メールアドレス").fill(email)
-    page.get_by_label("パスワード:", exact=True).fill(PASSWORD)
+    page.get_by_label("パスワード（必須）", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="ログイン").click()
     page.wait_for_url(lambda url: not path_of(url).startswith("/accounts/login/"))
     assert page.locator("header a[href='/accounts/logout/']").count() == 1

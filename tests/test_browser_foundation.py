@@ -57,7 +57,7 @@ def test_sign_up_verify_and_sign_in_in_japanese_and_english(page, settings):
     page.get_by_role("link", name="ログイン").first.click()
     assert_accessible(page)
     page.get_by_label("メールアドレス").fill("hanako@example.jp")
-    page.get_by_label("パスワード:", exact=True).fill("kiso-no-hanako-42")
+    page.get_by_label("パスワード（必須）", exact=True).fill("kiso-no-hanako-42")
     page.get_by_role("button", name="ログイン").click()
     assert page.get_by_role("link", name="ログアウト").is_visible()
     assert_accessible(page)

@@ -51,7 +51,7 @@ def at(day: dt.date, hour: int) -> dt.datetime:
 def sign_in(page, email: str) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("メールアドレス").fill(email)
-    page.get_by_label("パスワード:", exact=True).fill(PASSWORD)
+    page.get_by_label("パスワード（必須）", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="ログイン").click()
     page.get_by_role("link", name="ログアウト").wait_for()
 

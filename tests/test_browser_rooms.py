@@ -24,7 +24,7 @@ pytestmark = [
 def sign_in(page, email, password="demo-pass-2026"):
     page.goto("/accounts/login/")
     page.get_by_label("メールアドレス").fill(email)
-    page.get_by_label("パスワード:", exact=True).fill(password)
+    page.get_by_label("パスワード（必須）", exact=True).fill(password)
     page.get_by_role("button", name="ログイン").click()
     page.get_by_role("link", name="ログアウト").wait_for()
 

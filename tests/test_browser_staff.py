@@ -30,7 +30,7 @@ def test_demo_staff_sign_in_with_the_code_of_the_demo_totp_secret(page):
     call_command("seed_demo")
     page.goto("/accounts/login/?next=/admin/")
     page.get_by_label("メールアドレス").fill("counsellor.tomakomai@example.jp")
-    page.get_by_label("パスワード:", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_label("パスワード（必須）", exact=True).fill(DEMO_PASSWORD)
     page.get_by_role("button", name="ログイン", exact=True).click()
     page.wait_for_url("**/accounts/2fa/authenticate/")
     assert_accessible(page)
@@ -51,7 +51,7 @@ def test_a_new_staff_member_sets_up_an_authenticator_app_before_the_admin(page, 
     staff = make_user("new.counsellor@example.jp", "correct-horse-9", is_staff=True)
     page.goto("/accounts/login/?next=/admin/")
     page.get_by_label("メールアドレス").fill(staff.email)
-    page.get_by_label("パスワード:", exact=True).fill("correct-horse-9")
+    page.get_by_label("パスワード（必須）", exact=True).fill("correct-horse-9")
     page.get_by_role("button", name="ログイン", exact=True).click()
 
     # The admin sends them to set up a second factor, and says why.

@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def sign_in(page, email="citizen@example.jp", password="demo-pass-2026"):
     page.goto("/accounts/login/")
     page.get_by_label("メールアドレス").fill(email)
-    page.get_by_label("パスワード:", exact=True).fill(password)
+    page.get_by_label("パスワード（必須）", exact=True).fill(password)
     page.get_by_role("button", name="ログイン").click()
     page.get_by_role("link", name="ログアウト").wait_for()
 

@@ -77,7 +77,7 @@ def sign_in_staff(page, email: str, password: str, secret: str, next_url: str = 
     """Sign a staff member in as they do: password, then the TOTP code; lands under next_url."""
     page.goto(f"/accounts/login/?next={next_url}")
     page.get_by_label("メールアドレス").fill(email)
-    page.get_by_label("パスワード:", exact=True).fill(password)
+    page.get_by_label("パスワード（必須）", exact=True).fill(password)
     page.get_by_role("button", name="ログイン", exact=True).click()
     enter_totp_code(page, secret)
     # The admin may open on a start page of its own (the counsellor's day).
