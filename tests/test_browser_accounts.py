@@ -90,7 +90,7 @@ def change_initial_password(page, old: str, new: str) -> None:
 
 def sign_in_with_email(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.goto("/accounts/login/")
-    page.get_by_label("メールアドレス:").fill(email)
+    page.get_by_label("メールアドレス（必須）").fill(email)
     page.get_by_label("パスワード（必須）", exact=True).fill(password)
     page.get_by_role("button", name="ログイン").click()
     page.wait_for_url(lambda url: not path_of(url).startswith("/accounts/login/"))
