@@ -5,7 +5,6 @@ check-then-insert control, run the same way, shows that the test does detect rac
 """
 
 import datetime as dt
-import threading
 
 import pytest
 import time_machine
@@ -21,6 +20,7 @@ from tests.factories import (
     make_office_with_terms,
     make_slot,
 )
+from tests.support.races import race as run_race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -40,24 +40,7 @@ def people(office, make_user):
 
 def race(worker, count: int = THREADS) -> list:
     """Run worker(i) in `count` threads released together; return what each returned."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = worker(i)
-        except Exception as error:
-            results[i] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+    return run_race(worker, count)
 
 
 @time_machine.travel(jst(2026, 11, 24, 15, 0))

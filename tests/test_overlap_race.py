@@ -5,11 +5,10 @@ together at a barrier; a naive check-then-insert control, run the same way, show
 the race is exercised."""
 
 import datetime as dt
-import threading
 
 import pytest
 import time_machine
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import translation
 
 from bookings import services
@@ -23,6 +22,7 @@ from tests.factories import (
     make_office_with_terms,
     make_slot,
 )
+from tests.support.races import race as run_race
 
 NOW = jst(2026, 11, 24, 15, 0)  # a Tuesday afternoon: Thursday's slots are open
 THREADS = 16
@@ -168,24 +168,7 @@ def test_a_move_into_an_overlapping_time_is_refused_but_a_move_beside_itself_is_
 
 def race(worker, count: int = THREADS) -> list:
     """Run worker(i) in `count` threads released together; return what each returned."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = worker(i)
-        except Exception as error:
-            results[i] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+    return run_race(worker, count)
 
 
 def sixteen_overlapping_slots(offices, counsellors, base):
