@@ -131,3 +131,44 @@ def consent_needs(
             )
         )
     return needs
+
+
+@dataclass(frozen=True)
+class AgreementDue:
+    """A version in force the user has not agreed to, and the number of the latest version
+    of its document they did agree to (None: never)."""
+
+    version: TermsVersion
+    agreed_number: int | None
+
+    @property
+    def is_revision(self) -> bool:
+        return self.agreed_number is not None
+
+
+def agreements_due(
+    user: User, documents: QuerySet[TermsDocument], at: dt.datetime | None = None
+) -> list[AgreementDue]:
+    """What `consent_needs` says of `documents`, without the versions in between, in one
+    query: for the steps that only need to know what to agree to (applying for a slot)."""
+    at = at or timezone.now()
+    agreed = (
+        Consent.objects.filter(user=user, version__document=OuterRef("document"))
+        .order_by("-version__number")
+        .values("version__number")[:1]
+    )
+    current: dict[int, TermsVersion] = {}
+    for version in (
+        TermsVersion.objects.published()
+        .filter(document__in=documents, effective_at__lte=at, document__retired_at__isnull=True)
+        .select_related("document")
+        .defer("text")
+        .annotate(agreed_number=Subquery(agreed))
+        .order_by("document__position", "document_id", "-effective_at")
+    ):
+        current.setdefault(version.document_id, version)
+    return [
+        AgreementDue(version, version.agreed_number)  # type: ignore[attr-defined]
+        for version in current.values()
+        if version.agreed_number is None or version.agreed_number < version.number  # type: ignore[attr-defined]
+    ]

@@ -120,6 +120,34 @@ def record_consent(
         return Consent.objects.get(user=user, version=version)
 
 
+def record_consents_by_applying(
+    *,
+    user: User,
+    versions: list[TermsVersion],
+    ip_address: str | None = None,
+    user_agent: str = "",
+) -> None:
+    """Applying counts as consent (deemed, K前文) to `versions`: published versions in force
+    the user had not agreed to when the application read them. One statement; a consent
+    recorded meanwhile (the terms page, in another request) stays as it was. No signal is
+    sent: the booking made in the same transaction announces the person's change."""
+    if any(not version.is_published for version in versions):
+        raise TermsError(_("Only published terms can be agreed to."))
+    Consent.objects.bulk_create(
+        [
+            Consent(
+                user=user,
+                version=version,
+                method=Consent.Method.DEEMED_BY_BOOKING,
+                ip_address=ip_address or None,
+                user_agent=(user_agent or "")[:USER_AGENT_MAX],
+            )
+            for version in versions
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def notify_revision(*, version_id: int) -> int:
     """Tell every user who agreed to an earlier version that the terms change (K13).
 

@@ -46,6 +46,20 @@ class Application:
 
 
 @dataclass(frozen=True)
+class Standing:
+    """The person at the office as the rules need it, when already read with the slot
+    (`selectors.applying`): then the rules ask the database nothing more."""
+
+    suspended: bool
+    own_counsellor_id: int | None
+    own_counsellor_name: str
+    has_issued_account: bool
+    no_shows: int = 0
+    open_consultations: int = 0
+    open_of_kind: int = 0
+
+
+@dataclass(frozen=True)
 class Asking:
     """What every rule may look at: one person at one office, now (and, when they apply,
     the slot and what the application says)."""
@@ -56,6 +70,7 @@ class Asking:
     now: dt.datetime
     slot: Slot | None = None
     application: Application | None = None
+    standing: Standing | None = None
 
     @property
     def profile_url(self) -> str:
@@ -80,9 +95,13 @@ def issued_account_rule(asking: Asking) -> Refusal | None:
     office = asking.office
     if not office.requires_issued_account:
         return None
-    if IssuedAccount.objects.filter(
-        office=office, user=asking.user, revoked_at__isnull=True
-    ).exists():
+    if asking.standing is not None:
+        issued = asking.standing.has_issued_account
+    else:
+        issued = IssuedAccount.objects.filter(
+            office=office, user=asking.user, revoked_at__isnull=True
+        ).exists()
+    if issued:
         return None
     return Refusal(
         "issued_account",
@@ -160,13 +179,19 @@ def own_counsellor_rule(asking: Asking) -> Refusal | None:
     """A person in continuing support (I2(3)) books their own counsellor's slots."""
     if asking.slot is None:
         return None
-    support = support_of(asking.user, asking.office)
-    if support is None or asking.slot.counsellor_id == support.counsellor_id:
+    if asking.standing is not None:
+        counsellor_id = asking.standing.own_counsellor_id
+        name = asking.standing.own_counsellor_name
+    else:
+        support = support_of(asking.user, asking.office)
+        counsellor_id = support.counsellor_id if support else None
+        name = support.counsellor.display_name if support else ""
+    if counsellor_id is None or asking.slot.counsellor_id == counsellor_id:
         return None
     return Refusal(
         "own_counsellor",
         _("This office books you with your counsellor, %(name)s: please choose one of their times.")
-        % {"name": support.counsellor.display_name},
+        % {"name": name},
         _("See their free times."),
         asking.office.get_absolute_url(),
     )
@@ -238,7 +263,11 @@ def _kind_limit_refusal(asking: Asking) -> Refusal | None:
     slot = asking.slot
     if slot is None or slot.kind_limit is None:
         return None
-    if open_bookings_of_kind(asking.user.pk, slot, asking.now) < slot.kind_limit:
+    if asking.standing is not None:
+        open_of_kind = asking.standing.open_of_kind
+    else:
+        open_of_kind = open_bookings_of_kind(asking.user.pk, slot, asking.now)
+    if open_of_kind < slot.kind_limit:
         return None
     return Refusal(
         "kind_limit",
@@ -260,7 +289,10 @@ def _limit_refusal(asking: Asking) -> Refusal:
 def booking_history_rules(asking: Asking) -> list[Refusal]:
     """The no-show restriction and the office's limit of open bookings: both from one
     count of the person's bookings at the office."""
-    no_shows, open_count = booking_counts(asking.user, asking.office, asking.now)
+    if asking.standing is not None:
+        no_shows, open_count = asking.standing.no_shows, asking.standing.open_consultations
+    else:
+        no_shows, open_count = booking_counts(asking.user, asking.office, asking.now)
     found = []
     if is_restricted(no_shows, asking.office):
         found.append(_no_show_refusal(asking, no_shows))
@@ -301,11 +333,15 @@ def refusals(
     now: dt.datetime | None = None,
     slot: Slot | None = None,
     application: Application | None = None,
+    standing: Standing | None = None,
 ) -> list[Refusal]:
     """Every rule of the office the user does not meet now (empty: the user may book);
-    with `slot` and `application`, also the rules of applying for that slot so."""
-    asking = Asking(user, office, profile_for(user), now or timezone.now(), slot, application)
-    if is_suspended_at(user, office):
+    with `slot` and `application`, also the rules of applying for that slot so; with
+    `standing` (read with the slot), from it instead of the database."""
+    now = now or timezone.now()
+    asking = Asking(user, office, profile_for(user), now, slot, application, standing)
+    suspended = standing.suspended if standing is not None else is_suspended_at(user, office)
+    if suspended:
         return [
             Refusal(
                 "suspended",

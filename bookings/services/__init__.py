@@ -11,12 +11,12 @@ from .absences import (
     record_absence,
 )
 from .alerts import alert_overdue_requests
+from .applying import Applying, apply_for, applying, create_booking
 from .attendance import record, sweep_no_shows, undo_no_show
 from .bookings import (
     cancel_booking,
     check_slot_is_bookable,
     confirm_booking,
-    create_booking,
     decline_booking,
     record_join,
 )
@@ -52,12 +52,15 @@ from .waiting import (
 )
 
 __all__ = [
+    "Applying",
     "BookingError",
     "Letter",
     "accept_offer",
     "alert_overdue_requests",
     "apply_absence",
     "apply_closure",
+    "apply_for",
+    "applying",
     "ask_to_move",
     "assign_counsellor",
     "book_follow_up",

@@ -7,7 +7,6 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.models import Message, User
 from accounts.services import post_message
@@ -17,9 +16,6 @@ from portal.jobs import enqueue_on_commit
 from .. import caches, calendar
 from ..errors import BookingError
 from ..models import Booking, BookingEvent, Office, Slot
-from ..selectors import eligibility, sessions
-from ..selectors.waiting import refuse_queue_jump
-from .consent import record_booking_consent
 from .events import log_event
 from .rooms import invalidate_rooms, issue_room_task
 from .waiting_offers import offer_seats_on_commit
@@ -77,13 +73,14 @@ def _take_seat(slot: Slot) -> int:
     raise BookingError(_("This slot has just been taken. Please choose another."), "taken")
 
 
-def _insert_booking(*, slot: Slot, **fields: object) -> Booking:
-    """Take the first free seat of a (locked) slot; the database's unique constraints turn
-    a lost race into a clear "taken" instead of a double booking."""
-    seat = _take_seat(slot)
+def _insert_booking(*, slot: Slot, seat: int | None = None, **fields: object) -> Booking:
+    """Take `seat` or the first free seat of a (locked) slot; the database's unique
+    constraints turn a lost race into a clear "taken" instead of a double booking."""
+    seat = seat or _take_seat(slot)
     caches.slot_weeks.changed(slot.office_id)
     try:
-        with transaction.atomic():
+        # No savepoint: a lost race ends the caller's transaction (every caller is one).
+        with transaction.atomic(savepoint=False):
             return Booking.objects.create(slot=slot, seat=seat, **fields)
     except IntegrityError:
         raise BookingError(
@@ -148,74 +145,7 @@ def refuse_overlap(
     raise BookingError(message % names, "overlap")
 
 
-@transaction.atomic
-def create_booking(
-    *,
-    user: User,
-    office: Office,
-    slot_id: int,
-    full_name: str,
-    full_name_kana: str,
-    job_seeker_number: str,
-    phone: PhoneNumber | str,
-    interpreter_attending: bool = False,
-    interpreter_note: str = "",
-    registering: bool = False,
-    acknowledged_versions: set[int] | None = None,
-    ip_address: str | None = None,
-    user_agent: str = "",
-    now: dt.datetime | None = None,
-) -> Booking:
-    """Apply for a slot. Confirmed at once, or a request for offices whose counsellor
-    decides and for a person about to register (`registering`, K2(2)); a session by its
-    own rule (confirmed at once unless staff ticked otherwise, I1). Refused with a
-    BookingError (and nothing written) when any rule fails."""
-    now = now or timezone.now()
-    lock_person(user.pk)  # the person first, then the slot (see `lock_person`)
-    # Lock the slot row: bookings of one slot are taken one after the other. The unique
-    # constraints on (slot, seat) and (slot, user) remain the guard of last resort.
-    slot = Slot.objects.select_for_update().filter(pk=slot_id).first()
-    if slot is None:
-        raise BookingError(_("This slot does not exist. Please choose another."), "missing")
-    check_slot_is_bookable(slot=slot, office=office, now=now)
-    refuse_queue_jump(slot=slot, user=user)  # the seats a session's waiting list keeps
-    application = eligibility.Application(job_seeker_number, registering)
-    refused = eligibility.refusals(user, office, now=now, slot=slot, application=application)
-    if refused:
-        raise BookingError(refused[0].reason, refused[0].code)
-    if Booking.objects.filter(slot=slot, user=user, status__in=Booking.ACTIVE).exists():
-        raise BookingError(_("You have already booked this slot."), "duplicate")
-    refuse_overlap(user=user, slot=slot)
-    record_booking_consent(
-        user=user,
-        office=office,
-        acknowledged=acknowledged_versions or set(),
-        ip_address=ip_address,
-        user_agent=user_agent,
-        slot=slot,
-    )
-    booking = _insert_booking(
-        slot=slot,
-        user=user,
-        status=Booking.Status.REQUESTED,
-        full_name=full_name,
-        full_name_kana=full_name_kana,
-        job_seeker_number=job_seeker_number,
-        phone=phone,
-        interpreter_attending=interpreter_attending,
-        interpreter_note=interpreter_note if interpreter_attending else "",
-        registering=registering,
-        created_at=now,
-    )
-    log_event(booking=booking, action=BookingEvent.Action.REQUESTED, actor=user)
-    if sessions.needs_confirmation(office, slot, registering=registering):
-        _tell_request_received(booking)
-    else:
-        booking = confirm_booking(booking=booking, actor=None, now=now)
-    return booking
-
-
-def _tell_request_received(booking: Booking) -> None:
+def tell_request_received(booking: Booking) -> None:
     post_message(
         user=booking.user,
         kind=Message.Kind.BOOKING_REQUESTED,
@@ -254,15 +184,21 @@ def confirm_booking(
     booking.awaiting_room = True
     booking.save(update_fields=["status", "confirmed_at", "awaiting_room"])
     log_event(booking=booking, action=BookingEvent.Action.CONFIRMED, actor=actor)
+    announce_confirmed(booking)
+    return booking
+
+
+def announce_confirmed(booking: Booking) -> None:
+    """What follows a booking's confirmation: the person's message, and the room job once
+    the transaction commits."""
     post_message(
         user=booking.user,
         kind=Message.Kind.BOOKING_CONFIRMED,
         params=booking_message_params(booking),
         key=f"booking-confirmed:{booking.pk}",
-        key_is_new=True,  # a booking becomes confirmed once, here, under the row lock
+        key_is_new=True,  # a booking becomes confirmed once, under its row lock
     )
     enqueue_on_commit(issue_room_task, booking.pk)
-    return booking
 
 
 @transaction.atomic

@@ -5,12 +5,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from terms.models import Consent, TermsVersion
-from terms.selectors import consent_needs
-from terms.services import record_consent
+from terms.selectors import AgreementDue
+from terms.services import record_consent, record_consents_by_applying
 
 from ..errors import BookingError
-from ..models import Booking, Office, Slot
-from ..selectors.sessions import terms_documents_for
+from ..models import Booking, Office
 
 
 def record_office_consent(
@@ -43,17 +42,16 @@ def record_office_consent(
 def record_booking_consent(
     *,
     user: User,
-    office: Office,
+    due: list[AgreementDue],
     acknowledged: set[int],
     ip_address: str | None,
     user_agent: str,
-    slot: Slot | None = None,
 ) -> None:
     """Applying counts as consent (K前文, I相談前文): record it as such for the versions in
-    force the user acknowledged in the form. A user who agreed to an older version must read
-    the changes first, and nobody books without consent to the version in force (of a
-    session's own terms document, for a session's `slot`)."""
-    for need in consent_needs(user, terms_documents_for(office, slot)):
+    force the user acknowledged in the form (`due`: what they had still to agree to, of the
+    office's documents or a session's own). A user who agreed to an older version must
+    read the changes first, and nobody books without consent to the version in force."""
+    for need in due:
         if need.is_revision:
             raise BookingError(
                 _("The terms of use have changed. Please read the changes and agree first."),
@@ -63,10 +61,10 @@ def record_booking_consent(
             raise BookingError(
                 _("Please agree to the terms of use in force to apply."), "terms_missing"
             )
-        record_consent(
+    if due:  # the booking made next in this transaction bumps the person's pages
+        record_consents_by_applying(
             user=user,
-            version=need.version,
-            method=Consent.Method.DEEMED_BY_BOOKING,
+            versions=[need.version for need in due],
             ip_address=ip_address,
             user_agent=user_agent,
         )

@@ -18,7 +18,8 @@ from ..errors import BookingError
 from ..models import Booking, Office, Slot, WaitingEntry
 from ..selectors import eligibility
 from ..selectors.waiting import is_session, position_of, seats_free_for
-from .bookings import check_slot_is_bookable, create_booking, lock_person
+from .applying import create_booking
+from .bookings import check_slot_is_bookable, lock_person
 from .waiting_offers import (
     close_locked,
     lock_slot,

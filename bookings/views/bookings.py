@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from accounts.models import User
 from accounts.selectors import profile_for, signed_in_user
 from portal.gates import Gate, gated
 
@@ -28,7 +29,7 @@ from ..forms import BookingForm
 from ..models import Booking, Office, Slot
 from ..selectors.suspensions import is_suspended_at
 from ..services import consultation_ids
-from .terms import client_ip, require_current_consent, terms_url_for
+from .terms import client_ip, require_current_consent, terms_url_for, to_the_terms
 
 
 def to_the_booking(request: HttpRequest, booking: Booking) -> HttpResponse:
@@ -52,9 +53,15 @@ BOOKING_GATE = Gate("booking")
 
 @gated(BOOKING_GATE)
 @login_required
-@require_current_consent(first_consent_in_form=True)
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest, slug: str, slot_id: int) -> HttpResponse:
+    if request.method == "POST":
+        return _apply(request, slug, slot_id)
+    return _application_form(request, slug, slot_id)
+
+
+@require_current_consent(first_consent_in_form=True)
+def _application_form(request: HttpRequest, slug: str, slot_id: int) -> HttpResponse:
     user = signed_in_user(request)
     office = get_object_or_404(Office, slug=slug)
     slot = get_object_or_404(Slot, pk=slot_id)
@@ -66,37 +73,53 @@ def book(request: HttpRequest, slug: str, slot_id: int) -> HttpResponse:
     profile = profile_for(user)
     refusals = selectors.refusals(user, office, slot=slot)
     if refusals:
-        step = _step_for(refusals, back=request.get_full_path())
-        if step:
-            messages.info(request, refusals[0].reason)  # why the step is asked
-            return redirect(step)
-        # The office page explains the rules of the office; only what is about this slot
-        # is said above it.
-        on_the_page = {refusal.code for refusal in selectors.refusals(user, office)}
-        for refusal in refusals:
-            if refusal.code not in on_the_page:
-                messages.error(request, refusal.reason)
-        return redirect(office)
-    terms_to_accept = [need.version for need in selectors.missing_consents(user, office, slot)]
-    offer_registering = not slot.is_session and selectors.may_apply_as_registering(office, profile)
-    if request.method == "POST":
-        form = BookingForm(
-            request.POST,
-            office=office,
-            slot=slot,
-            terms_to_accept=terms_to_accept,
-            offer_registering=offer_registering,
-        )
-        if form.is_valid():
-            try:
-                booking = services.create_booking(
-                    user=user,
-                    office=office,
-                    slot_id=slot.pk,
+        return _refused(request, user, office, refusals)
+    form = BookingForm(
+        office=office,
+        slot=slot,
+        terms_to_accept=[need.version for need in selectors.missing_consents(user, office, slot)],
+        offer_registering=not slot.is_session
+        and selectors.may_apply_as_registering(office, profile),
+        initial={
+            "full_name": profile.full_name,
+            "full_name_kana": profile.full_name_kana,
+            "job_seeker_number": profile.job_seeker_number,
+        },
+    )
+    return render(
+        request,
+        "bookings/book.html",
+        {"office": office, "slot": slot, "form": form, "profile": profile},
+    )
+
+
+def _apply(request: HttpRequest, slug: str, slot_id: int) -> HttpResponse:
+    """The application: the seat is checked first under its lock, each rule read once
+    (services.applying), the form checked against what was read, then the booking made,
+    all in one transaction."""
+    user = signed_in_user(request)
+    try:
+        with services.applying(user=user, slot_id=slot_id, slug=slug) as applying:
+            office, slot = applying.office, applying.slot
+            if applying.terms_revised:
+                return to_the_terms(request, office, revised=True)
+            refusals = applying.refusals()
+            if refusals:
+                return _refused(request, user, office, refusals)
+            form = BookingForm(
+                request.POST,
+                office=office,
+                slot=slot,
+                terms_to_accept=applying.terms_to_accept,
+                offer_registering=applying.offers_registering,
+            )
+            if form.is_valid():
+                booking = services.apply_for(
+                    applying,
                     full_name=form.cleaned_data["full_name"],
                     full_name_kana=form.cleaned_data["full_name_kana"],
                     job_seeker_number=form.cleaned_data["job_seeker_number"],
-                    phone=profile.phone,
+                    phone=applying.profile.phone,
                     interpreter_attending=form.cleaned_data["interpreter_attending"],
                     interpreter_note=form.cleaned_data["interpreter_note"],
                     registering=form.cleaned_data.get("registering", False),
@@ -104,27 +127,33 @@ def book(request: HttpRequest, slug: str, slot_id: int) -> HttpResponse:
                     ip_address=client_ip(request),
                     user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 )
-            except BookingError as error:
-                messages.error(request, error.message)
-                return redirect(office)
-            return to_the_booking(request, booking)
-    else:
-        form = BookingForm(
-            office=office,
-            slot=slot,
-            terms_to_accept=terms_to_accept,
-            offer_registering=offer_registering,
-            initial={
-                "full_name": profile.full_name,
-                "full_name_kana": profile.full_name_kana,
-                "job_seeker_number": profile.job_seeker_number,
-            },
-        )
-    return render(
-        request,
-        "bookings/book.html",
-        {"office": office, "slot": slot, "form": form, "profile": profile},
-    )
+                return to_the_booking(request, booking)
+    except BookingError as error:
+        if error.code == "missing":
+            raise Http404 from None
+        if error.code == "other_office":  # the address names an office: is there one?
+            get_object_or_404(Office, slug=slug)
+        messages.error(request, error.message)
+        return redirect("office_detail", slug=slug)
+    context = {"office": office, "slot": slot, "form": form, "profile": applying.profile}
+    return render(request, "bookings/book.html", context)
+
+
+def _refused(
+    request: HttpRequest, user: User, office: Office, refusals: list[selectors.Refusal]
+) -> HttpResponse:
+    """A person the office's rules stop: to the step that supplies what is missing when
+    they can add it themselves, else back to the office page with what is about this slot
+    (the office page explains the rules of the office)."""
+    step = _step_for(refusals, back=request.get_full_path())
+    if step:
+        messages.info(request, refusals[0].reason)  # why the step is asked
+        return redirect(step)
+    on_the_page = {refusal.code for refusal in selectors.refusals(user, office)}
+    for refusal in refusals:
+        if refusal.code not in on_the_page:
+            messages.error(request, refusal.reason)
+    return redirect(office)
 
 
 def _step_for(refusals: list[selectors.Refusal], *, back: str) -> str | None:

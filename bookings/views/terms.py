@@ -171,6 +171,24 @@ def terms_url_for(office: Office, next_url: str) -> str:
     )
 
 
+def to_the_terms(
+    request: HttpRequest, office: Office, *, revised: bool, next_url: str | None = None
+) -> HttpResponse:
+    """To the office's terms page, saying why, and back to `next_url` (else the office
+    page) once agreed."""
+    if revised:
+        messages.warning(
+            request,
+            _(
+                "The terms of use have changed. Please read what changed and agree to "
+                "the new version to go on."
+            ),
+        )
+    else:
+        messages.info(request, _("Please read and agree to the terms of use to go on."))
+    return redirect(terms_url_for(office, next_url or office.get_absolute_url()))
+
+
 def require_current_consent(
     view: Callable[..., HttpResponse] | None = None, *, first_consent_in_form: bool = False
 ):
@@ -199,20 +217,10 @@ def require_current_consent(
         if first_consent_in_form:
             needs = [need for need in needs if need.is_revision]
         if needs:
-            if any(need.is_revision for need in needs):
-                messages.warning(
-                    request,
-                    _(
-                        "The terms of use have changed. Please read what changed and agree to "
-                        "the new version to go on."
-                    ),
-                )
-            else:
-                messages.info(request, _("Please read and agree to the terms of use to go on."))
-            next_url = (
-                request.get_full_path() if request.method == "GET" else office.get_absolute_url()
+            next_url = request.get_full_path() if request.method == "GET" else None
+            return to_the_terms(
+                request, office, revised=any(need.is_revision for need in needs), next_url=next_url
             )
-            return redirect(terms_url_for(office, next_url))
         return view(request, slug, *args, **kwargs)
 
     return wrapper

@@ -1,0 +1,134 @@
+"""What applying for one slot needs to know, in as few statements as the rules allow.
+
+`services.applying` reads it under the person's and the slot's locks: the slot with its
+office and the person's standing there (suspended, own counsellor, issued account) in
+the statement that locks the slot; then, in one more, the slot's taken seats together with
+the person's bookings that the rules count (same slot, overlapping, open, no-shows); then
+the terms versions still to agree to (`terms.selectors.agreements_due`)."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+
+from accounts.models import User
+
+from ..models import (
+    Booking,
+    ContinuingSupport,
+    IssuedAccount,
+    Office,
+    SessionKind,
+    Slot,
+    Suspension,
+)
+from .eligibility import Standing
+from .restrictions import counted_no_show
+
+
+def slot_with_standing(user: User, slot_id: int) -> QuerySet[Slot]:
+    """The slot with its office, each row annotated with the person's standing at the
+    office: one statement (the service adds the row lock)."""
+    suspensions = Suspension.objects.filter(user=user, lifted_at__isnull=True).filter(
+        Q(office__isnull=True) | Q(office=OuterRef("office_id"))
+    )
+    support = ContinuingSupport.objects.filter(
+        user=user, office=OuterRef("office_id"), ended_at__isnull=True
+    )
+    issued = IssuedAccount.objects.filter(
+        user=user, office=OuterRef("office_id"), revoked_at__isnull=True
+    )
+    return (
+        Slot.objects.filter(pk=slot_id)
+        .select_related("office")
+        .annotate(
+            person_suspended=Exists(suspensions),
+            own_counsellor_id=Subquery(support.values("counsellor_id")[:1]),
+            own_counsellor_name=Subquery(support.values("counsellor__display_name")[:1]),
+            person_has_issued_account=Exists(issued),
+        )
+    )
+
+
+def standing_of(slot: Slot) -> Standing:
+    """The person's standing read with the slot by `slot_with_standing`."""
+    return Standing(
+        suspended=slot.person_suspended,  # type: ignore[attr-defined]
+        own_counsellor_id=slot.own_counsellor_id,  # type: ignore[attr-defined]
+        own_counsellor_name=slot.own_counsellor_name or "",  # type: ignore[attr-defined]
+        has_issued_account=slot.person_has_issued_account,  # type: ignore[attr-defined]
+    )
+
+
+@dataclass(frozen=True)
+class AtSlot:
+    """The slot's taken seats and the person's bookings as the rules count them."""
+
+    seats_taken: frozenset[int]
+    already_booked: bool  # an open booking of this very slot
+    overlapping: bool  # an open booking elsewhere at the same time
+    no_shows: int  # counted towards the office's policy
+    open_consultations: int  # open consultation bookings at the office
+    open_of_kind: int  # open bookings of sessions of the slot's kind at the office
+
+    def free_seat(self, capacity: int) -> int | None:
+        return next((s for s in range(1, capacity + 1) if s not in self.seats_taken), None)
+
+
+def at_slot(user: User, slot: Slot, office: Office, now: dt.datetime) -> AtSlot:
+    """One statement: the open bookings of the slot, the person's open bookings and the
+    no-shows that count (call with the person and the slot locked: it sees what the other
+    transactions committed before them)."""
+    active = Q(status__in=Booking.ACTIVE)
+    mine_open = Q(user=user) & active & Q(slot__ends_at__gt=now)
+    counted = Q(user=user) & counted_no_show(office, now)
+    rows = (
+        Booking.objects.filter((Q(slot=slot) & active) | mine_open | counted)
+        .annotate(
+            counted=Case(When(counted, then=Value(True)), default=Value(False)),
+            slot_starts=F("slot__starts_at"),
+            slot_ends=F("slot__ends_at"),
+            slot_office=F("slot__office_id"),
+            slot_kind=F("slot__kind"),
+        )
+        .order_by()
+        .values_list(
+            "slot_id", "user_id", "seat", "status", "counted", "slot_starts", "slot_ends",
+            "slot_office", "slot_kind",
+        )
+    )  # fmt: skip
+    seats: set[int] = set()
+    already = overlapping = False
+    no_shows = open_consultations = open_of_kind = 0
+    for slot_id, user_id, seat, status, is_counted, starts_at, ends_at, office_id, kind in rows:
+        is_active = status in Booking.ACTIVE
+        if slot_id == slot.pk and is_active:
+            seats.add(seat)
+        if user_id != user.pk:
+            continue
+        if is_counted:
+            no_shows += 1
+        if not is_active or ends_at <= now:
+            continue
+        if slot_id == slot.pk:
+            already = True
+        elif starts_at < slot.ends_at and ends_at > slot.starts_at:
+            overlapping = True
+        if office_id == office.pk:
+            if kind == SessionKind.CONSULTATION:
+                open_consultations += 1
+            if kind == slot.kind:
+                open_of_kind += 1
+    return AtSlot(
+        frozenset(seats), already, overlapping, no_shows, open_consultations, open_of_kind
+    )
