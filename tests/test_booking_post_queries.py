@@ -8,6 +8,7 @@ is the worker's, not the request's)."""
 import pytest
 import time_machine
 from django.db import connection
+from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
 
 from bookings.models import Booking, BookingEvent, Slot
@@ -34,7 +35,7 @@ APPLICATION = {
 }
 
 
-def statements(client, path: str, data: dict) -> tuple[list[str], object]:
+def statements(client, path: str, data: dict) -> tuple[list[str], HttpResponse]:
     with CaptureQueriesContext(connection) as captured:
         response = client.post(path, data)
     sent = [q["sql"] for q in captured.captured_queries]
