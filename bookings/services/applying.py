@@ -3,8 +3,8 @@ seat checked first, then the booking made.
 
 `applying` opens the transaction, takes the locks and reads (four statements: the person
 with their profile, the slot with its office and the person's standing there, the seats
-with the person's bookings, the terms still to agree to); a slot just taken is refused
-there, before anything else is asked. The view validates its form against what was read,
+with the person's bookings, the terms still to agree to; a session's waiting list one
+more); a slot just taken is refused there, before anything else is asked. The view validates its form against what was read,
 and `apply_for` makes the booking inside the same transaction. `create_booking` is both
 in one call."""
 
@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Required, TypedDict, Unpack
 
 from django.db import transaction
 from django.utils import timezone
@@ -35,6 +36,21 @@ from .bookings import (
     tell_request_received,
 )
 from .consent import record_booking_consent
+
+
+class ApplicationDetails(TypedDict, total=False):
+    """What the person's application says (`apply_for`)."""
+
+    full_name: Required[str]
+    full_name_kana: Required[str]
+    job_seeker_number: Required[str]
+    phone: Required[PhoneNumber | str]
+    interpreter_attending: bool
+    interpreter_note: str
+    registering: bool  # "I have not registered yet and will register" (K2(2))
+    acknowledged_versions: set[int] | None  # the terms versions ticked in the form
+    ip_address: str | None
+    user_agent: str
 
 
 @dataclass(frozen=True)
@@ -123,6 +139,8 @@ def applying(
             raise BookingError(_("This slot does not belong to this office."), "other_office")
         check_slot_is_bookable(slot=slot, office=office or slot.office, now=now)
         office = slot.office
+        if slot.is_session:  # a full one with a waiting list: join it (its seats are kept)
+            refuse_queue_jump(slot=slot, user=user)
         found = at_slot(user, slot, office, now)
         if found.already_booked:
             raise BookingError(_("You have already booked this slot."), "duplicate")
@@ -138,28 +156,15 @@ def applying(
         yield Applying(user, profile, slot, office, now, standing, found, due)
 
 
-def apply_for(
-    applying: Applying,
-    *,
-    full_name: str,
-    full_name_kana: str,
-    job_seeker_number: str,
-    phone: PhoneNumber | str,
-    interpreter_attending: bool = False,
-    interpreter_note: str = "",
-    registering: bool = False,
-    acknowledged_versions: set[int] | None = None,
-    ip_address: str | None = None,
-    user_agent: str = "",
-) -> Booking:
+def apply_for(applying: Applying, **details: Unpack[ApplicationDetails]) -> Booking:
     """Make the booking `applying` was read for, inside its transaction. Confirmed at once,
     or a request for offices whose counsellor decides and for a person about to register
     (`registering`, K2(2)); a session by its own rule (confirmed at once unless staff
     ticked otherwise, I1). Refused with a BookingError when any rule fails."""
     user, slot, office, now = applying.user, applying.slot, applying.office, applying.now
-    if slot.is_session:
-        refuse_queue_jump(slot=slot, user=user)  # the seats its waiting list keeps
-    application = eligibility.Application(job_seeker_number, registering)
+    registering = details.get("registering", False)
+    interpreter_attending = details.get("interpreter_attending", False)
+    application = eligibility.Application(details["job_seeker_number"], registering)
     refused = applying.refusals(application)
     if refused:
         raise BookingError(refused[0].reason, refused[0].code)
@@ -168,9 +173,9 @@ def apply_for(
     record_booking_consent(
         user=user,
         due=applying.due,
-        acknowledged=acknowledged_versions or set(),
-        ip_address=ip_address,
-        user_agent=user_agent,
+        acknowledged=details.get("acknowledged_versions") or set(),
+        ip_address=details.get("ip_address"),
+        user_agent=details.get("user_agent", ""),
     )
     at_once = not sessions.needs_confirmation(office, slot, registering=registering)
     booking = _insert_booking(
@@ -180,12 +185,12 @@ def apply_for(
         status=Booking.Status.CONFIRMED if at_once else Booking.Status.REQUESTED,
         confirmed_at=now if at_once else None,
         awaiting_room=at_once,
-        full_name=full_name,
-        full_name_kana=full_name_kana,
-        job_seeker_number=job_seeker_number,
-        phone=phone,
+        full_name=details["full_name"],
+        full_name_kana=details["full_name_kana"],
+        job_seeker_number=details["job_seeker_number"],
+        phone=details["phone"],
         interpreter_attending=interpreter_attending,
-        interpreter_note=interpreter_note if interpreter_attending else "",
+        interpreter_note=details.get("interpreter_note", "") if interpreter_attending else "",
         registering=registering,
         created_at=now,
     )
@@ -205,31 +210,10 @@ def create_booking(
     user: User,
     office: Office,
     slot_id: int,
-    full_name: str,
-    full_name_kana: str,
-    job_seeker_number: str,
-    phone: PhoneNumber | str,
-    interpreter_attending: bool = False,
-    interpreter_note: str = "",
-    registering: bool = False,
-    acknowledged_versions: set[int] | None = None,
-    ip_address: str | None = None,
-    user_agent: str = "",
     now: dt.datetime | None = None,
+    **details: Unpack[ApplicationDetails],
 ) -> Booking:
     """Apply for a slot in one call (`applying`, then `apply_for`): for callers that have
     no form to check against what was read."""
     with applying(user=user, office=office, slot_id=slot_id, now=now) as state:
-        return apply_for(
-            state,
-            full_name=full_name,
-            full_name_kana=full_name_kana,
-            job_seeker_number=job_seeker_number,
-            phone=phone,
-            interpreter_attending=interpreter_attending,
-            interpreter_note=interpreter_note,
-            registering=registering,
-            acknowledged_versions=acknowledged_versions,
-            ip_address=ip_address,
-            user_agent=user_agent,
-        )
+        return apply_for(state, **details)
