@@ -19,6 +19,7 @@ BENCH_MODULES = [
     "bench.harness",
     "bench.measures",
     "bench.measures.pages",
+    "bench.measures.bookings",
     "bench.measures.sweeps",
     "bench.measures.contention",
     "bench.measures.jobs",
