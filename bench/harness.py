@@ -46,6 +46,7 @@ class Scale:
     national_offices: int = 1000  # offices in all, for the home page at national scale
     rush: int = 200  # people booking at once
     rush_slots: int = 20  # ... on this many slots, in the second rush
+    home_small_offices: int = 23  # offices in all for a full first home page (20 cards)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -168,11 +169,15 @@ def _get(path: str) -> tuple[int, bytes]:
 class Gunicorn:
     """The portal served by gunicorn with the benchmark's settings: `mode` "production" is
     gunicorn.conf.py as the Procfile runs it (gthread workers, the booking gate), "sync"
-    the sync workers of the runs before (one request per process)."""
+    the sync workers of the runs before (one request per process). `gate_width`: the
+    booking gate's BOOKING_GATE_WIDTH (None: the portal's default)."""
 
-    def __init__(self, workers: int | None = None, mode: str = "production") -> None:
+    def __init__(
+        self, workers: int | None = None, mode: str = "production", gate_width: int | None = None
+    ) -> None:
         self.workers = workers
         self.mode = mode
+        self.gate_width = gate_width
         self.process: subprocess.Popen | None = None
 
     def command(self) -> list[str]:
@@ -191,7 +196,7 @@ class Gunicorn:
         self.process = process = subprocess.Popen(
             self.command(),
             cwd=ROOT,
-            env={**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE},
+            env=self.env(),
         )
         try:
 
@@ -209,6 +214,13 @@ class Gunicorn:
             self.__exit__()
             raise
         return self
+
+    def env(self) -> dict[str, str]:
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE}
+        env.pop("BOOKING_GATE_WIDTH", None)
+        if self.gate_width is not None:
+            env["BOOKING_GATE_WIDTH"] = str(self.gate_width)
+        return env
 
     def worker_pids(self) -> list[int]:
         assert self.process is not None
@@ -242,20 +254,39 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / ticks
 
 
+def _kib(text: str, key: str) -> int:
+    """A "Key:   123 kB" line's number, from /proc/<pid>/status or smaps_rollup."""
+    for line in text.splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    raise KeyError(key)
+
+
 def memory_mib(pids: list[int]) -> dict:
-    """Peak and current resident memory per process (MiB): max and mean over `pids`."""
-    peaks, now = [], []
+    """Memory per process (MiB), max and mean over `pids`, and their total (one machine's
+    workers): peak resident (VmHWM), resident now (VmRSS), and proportional (Pss from
+    smaps_rollup: a page shared by n processes counts 1/n in each, so the total is what
+    the processes take together)."""
+    peaks, now, pss = [], [], []
     for pid in pids:
-        status = dict(
-            line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-        )
-        peaks.append(int(status["VmHWM"].split()[0]) / 1024)
-        now.append(int(status["VmRSS"].split()[0]) / 1024)
+        status = Path(f"/proc/{pid}/status").read_text()
+        peaks.append(_kib(status, "VmHWM") / 1024)
+        now.append(_kib(status, "VmRSS") / 1024)
+        pss.append(_kib(Path(f"/proc/{pid}/smaps_rollup").read_text(), "Pss") / 1024)
+
+    def mean(values: list[float]) -> float:
+        return round(sum(values) / len(values), 1)
+
     return {
         "workers": len(pids),
         "peak_max": round(max(peaks), 1),
-        "peak_mean": round(sum(peaks) / len(peaks), 1),
-        "rss_mean": round(sum(now) / len(now), 1),
+        "peak_mean": mean(peaks),
+        "rss_mean": mean(now),
+        "pss_max": round(max(pss), 1),
+        "pss_mean": mean(pss),
+        "peak_total": round(sum(peaks), 1),
+        "rss_total": round(sum(now), 1),
+        "pss_total": round(sum(pss), 1),
     }
 
 

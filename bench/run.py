@@ -12,7 +12,7 @@ var/bench-quick/ (never over the committed report): it shows that everything run
 measures nothing.
 
 The parts: `harness` (scale, environment, database, processes), `measures` (pages,
-sweeps, contention, jobs), `data` (bulk rows), `report`; what earlier runs found is in
+booking POSTs, sweeps, contention, the rush, jobs), `data` (bulk rows), `report`; what earlier runs found is in
 bench/HISTORY.md.
 """
 
@@ -20,6 +20,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import runpy
 import sys
 from pathlib import Path
 
@@ -68,6 +69,8 @@ def _sweep_ratio(small: dict, large: dict) -> dict:
 
 def measure(scale: Scale) -> dict:
     """Every measurement, in the order that needs the least data made twice."""
+    from django.conf import settings
+
     from accounts.models import User
     from bench import data
     from bookings.models import Office
@@ -86,9 +89,12 @@ def measure(scale: Scale) -> dict:
     results["gunicorn_workers"] = sync_workers
     results["gunicorn"] = {
         "production": "gunicorn.conf.py: gthread, one worker per core × 8 threads, "
-        "booking POSTs through a gate one at a time",
+        "booking POSTs through a gate one at a time (BOOKING_GATE_WIDTH=1)",
+        "production_width_2": "the same with the gate two at a time (BOOKING_GATE_WIDTH=2)",
         "sync": f"{sync_workers} sync workers (the runs before this one)",
     }
+    results["gate_width_default"] = settings.BOOKING_GATE_WIDTH
+    results["gunicorn_threads"] = runpy.run_path(str(harness.ROOT / "gunicorn.conf.py"))["threads"]
     citizen = User.objects.get(email="citizen@example.jp")
     booked = national.booked_person("tomakomai")
     demo_pages = {
@@ -101,9 +107,22 @@ def measure(scale: Scale) -> dict:
     }
     results["queries_signed_in_with_terms"] = measures.signed_in_query_counts(booked, "tomakomai")
     results["queries_home_demo"] = measures.home_query_counts()
-    with Gunicorn() as server:
+    with Gunicorn(gate_width=1) as server:
         results["http_demo"] = measures.http_suite("demo data", demo_pages, scale, server)
         results["memory_demo"] = memory_mib(server.worker_pids())
+        # The home page with a full first page (20 cards, as at national scale), the same
+        # page as at 1,000 offices; the demo's 3 offices show 3 cards.
+        results["offices_in_all_home_small"] = national.create_national_offices(
+            scale.home_small_offices
+        )
+        results["queries_home_small"] = measures.home_query_counts()
+        results["http_home_small"] = measures.http_suite(
+            f"{results['offices_in_all_home_small']} offices",
+            {name: demo_pages[name] for name in ("bare", "home", "home_postal_code")},
+            scale,
+            server,
+        )
+    results["booking_post_queries"] = measures.booking_post_query_counts("tomakomai")
     results["peer"] = peer.measure(scale, sync_workers)
 
     say(f"creating {scale.offices} offices × {scale.counsellors} counsellors × {scale.weeks} weeks")
@@ -146,41 +165,44 @@ def measure(scale: Scale) -> dict:
         "home": ("/", ""),
         "home_postal_code": ("/?postal_code=053-0022", ""),
     }
-    with Gunicorn() as server:
+
+    def rush(mode: str) -> dict:
+        # Each on the next free slots of the same offices, with people who have not
+        # booked yet.
+        return measures.rush(
+            mode,
+            _office("bench-03"),
+            _office("bench-04"),
+            _office("bench-02"),
+            scale,
+            first_person=150,
+        )
+
+    with Gunicorn(gate_width=1) as server:
         results["http_large"] = measures.http_suite("large data", large_pages, scale, server)
-        results["contention"] = measures.contention(_office("bench-01"))
-        results["rush"] = {
-            "production": measures.rush(
-                "production",
-                _office("bench-03"),
-                _office("bench-04"),
-                _office("bench-02"),
-                scale,
-                first_person=150,
-            )
-        }
+        results["contention"] = measures.contention(_office("bench-01"), server.worker_pids())
+        results["rush"] = {"production": rush("production")}
         results["memory_large"] = memory_mib(server.worker_pids())
-    # The same rush with the sync workers of the runs before (on the next free slots of
-    # the same offices, with people who have not booked yet).
-    try:
-        with Gunicorn(sync_workers, mode="sync"):
-            results["rush"]["sync"] = measures.rush(
-                "sync",
-                _office("bench-03"),
-                _office("bench-04"),
-                _office("bench-02"),
-                scale,
-                first_person=150,
-            )
-    except (AssertionError, SystemExit, OSError) as error:
-        say(f"the rush with sync workers failed: {error!r}")
-        results["rush_sync_error"] = repr(error)
+    # The same rush with the gate two at a time, and with the sync workers of the runs
+    # before (with the portal's default gate).
+    for mode, server in (
+        ("production_width_2", Gunicorn(gate_width=2)),
+        ("sync", Gunicorn(sync_workers, mode="sync")),
+    ):
+        try:
+            with server:
+                results["rush"][mode] = rush(mode)
+        except (AssertionError, SystemExit, OSError) as error:
+            say(f"the rush ({mode}) failed: {error!r}")
+            results[f"rush_{mode}_error"] = repr(error)
     most = max(scale.concurrency)
-    results["contention"]["distinct_slots"]["ratio_to_office_page"] = round(
-        results["contention"]["distinct_slots"]["bookings_per_second"]
-        / results["http_large"][f"office_page@{most}"]["rps"],
-        3,
+    distinct = results["contention"]["distinct_slots"]
+    office_page = results["http_large"][f"office_page@{most}"]
+    distinct["ratio_to_office_page"] = round(
+        distinct["bookings_per_second"] / office_page["rps"], 3
     )
+    if "cpu_ms" in distinct and office_page.get("cpu_ms"):
+        distinct["cpu_ratio_to_office_page"] = round(distinct["cpu_ms"] / office_page["cpu_ms"], 2)
     results["jobs"] = measures.job_throughput(_office("bench-02"), scale.jobs, scale.warm_up_jobs)
     return results
 
@@ -188,10 +210,12 @@ def measure(scale: Scale) -> dict:
 def smoke_problems(results: dict) -> list[str]:
     """What a quick run must show: every page answered, the bookings and jobs happened."""
     problems = []
-    for phase in ("http_demo", "http_large"):
+    for phase in ("http_demo", "http_home_small", "http_large"):
         for name, m in results[phase].items():
             if not m["requests"] or m["non_2xx_3xx"] or m["socket_errors"]:
                 problems.append(f"{phase} {name}: {m}")
+    if set(results["rush"]) != {"production", "production_width_2", "sync"}:
+        problems.append(f"rush: only {sorted(results['rush'])}")
     for mode, r in results["rush"].items():
         if r["distinct"]["booked"] != scale_of_run(results).rush or r["distinct"]["errors_5xx"]:
             problems.append(f"rush {mode}: {r['distinct']}")
@@ -199,6 +223,14 @@ def smoke_problems(results: dict) -> list[str]:
             problems.append(f"rush {mode} on few slots: {r['crowded']}")
     if results["contention"]["same_slot_32_clients"].get("booked") != 1:
         problems.append(f"contention: {results['contention']['same_slot_32_clients']}")
+    posts = results["booking_post_queries"]
+    if posts["booked"]["outcome"] != "booked" or posts["taken"]["outcome"] != "taken":
+        problems.append(f"booking POSTs: {posts['booked']['outcome']}, {posts['taken']['outcome']}")
+    if "cpu_ms" not in results["contention"]["distinct_slots"]:
+        problems.append("contention: no CPU per booking POST")
+    for phase in ("memory_demo", "memory_large"):
+        if not results[phase]["pss_total"] > 0:
+            problems.append(f"{phase}: {results[phase]}")
     if not results["jobs"]["noop_tasks_per_second"] > 0:
         problems.append(f"jobs: {results['jobs']}")
     return problems

@@ -19,6 +19,7 @@ BENCH_MODULES = [
     "bench.harness",
     "bench.measures",
     "bench.measures.pages",
+    "bench.measures.bookings",
     "bench.measures.sweeps",
     "bench.measures.contention",
     "bench.measures.jobs",
@@ -124,3 +125,43 @@ def test_a_product_worker_does_not_know_the_no_op_task():
             timeout=30,
             what="the worker's refusal",
         )
+
+
+def test_the_report_states_the_booking_post_the_gate_width_the_home_page_and_memory():
+    """The measures added for issue 20, on the committed run's figures with made-up
+    additions: each target stated with its figure and whether it is met."""
+    import copy
+
+    from bench import report
+
+    r = json.loads((ROOT / "bench" / "results" / "results.json").read_text())
+    r["booking_post_queries"] = {
+        "office": "tomakomai",
+        "booked": {"statements": 12, "besides_transaction_control": 9, "outcome": "booked"},
+        "taken": {"statements": 7, "besides_transaction_control": 5, "outcome": "taken"},
+    }
+    r["contention"]["distinct_slots"]["cpu_ms"] = 12.0  # office page at 32: 4.09 ms
+    r["offices_in_all_home_small"] = 23
+    r["queries_home_small"] = r["queries_home_demo"]
+    r["http_home_small"] = {
+        k: v for k, v in r["http_demo"].items() if k.startswith(("bare", "home"))
+    }
+    r["gunicorn"]["production_width_2"] = "width 2"
+    wider = r["rush"]["production_width_2"] = copy.deepcopy(r["rush"]["production"])
+    wider["distinct"]["bookings_per_second"] = 25.0
+    wider["page_ratio_during_to_before"] = 0.45
+    extra = {"pss_max": 100.0, "pss_mean": 100.0, "pss_total": 200.0, "peak_total": 290.0}
+    r["memory_large"].update(extra)
+    r["peer"]["memory_mib"].update(pss_mean=50.0, pss_total=250.0, peak_total=340.0)
+    text = report.report(r)
+    assert "Booking POST ≤ 12 SQL statements when booked: 12 (booked, 9 besides" in text
+    assert "just taken: 7 (taken, 5 besides transaction control) — **not met**" in text
+    assert "= 2.93× — met" in text  # 12.0 ms against the office page's 4.09 ms
+    assert "Home page flat from 23 to 1,000 offices (a full first page of 20 cards" in text
+    assert "The demo's 3 offices (3 cards, a smaller page)" in text
+    assert "| *23 offices (a full first home page)* |" in text
+    assert "The figures choose **1** (at width 2 the other visitors' page falls below" in text
+    assert "Pss 2.0× (≤ 1.2×: **not met**)" in text
+    assert "the portal 200.0 MiB Pss (290.0 MiB of peaks) against the peer's 250.0 MiB" in text
+    assert "0.8× (≤ 1.2×: met)" in text
+    assert "16 per machine against the peer's 5" in text

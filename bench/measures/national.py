@@ -4,15 +4,13 @@ profile, a booking), and offices at national scale for the home page."""
 import datetime as dt
 
 
-def booked_person(office_slug: str, email: str = "bench-signed-in@example.jp"):
-    """A person who may book at the office (a complete profile in its area, the terms in
-    force agreed to) and has booked there once: the office page signed in as people who
-    book see it."""
+def ready_person(office_slug: str, email: str):
+    """A person who may book at the office: a complete profile in its area, the terms in
+    force agreed to."""
     from django.utils import timezone
 
     from accounts.models import Profile, User
-    from bookings import services
-    from bookings.models import Office, Slot
+    from bookings.models import Office
     from terms.models import Consent
     from terms.selectors import version_in_force
     from terms.services import record_consent
@@ -37,6 +35,20 @@ def booked_person(office_slug: str, email: str = "bench-signed-in@example.jp"):
     for document in office.terms_documents.all():
         if version := version_in_force(document):
             record_consent(user=user, version=version, method=Consent.Method.EXPLICIT)
+    assert office.terms_documents.exists() and user.consents.exists()
+    return user
+
+
+def booked_person(office_slug: str, email: str = "bench-signed-in@example.jp"):
+    """A person who may book at the office (`ready_person`) and has booked there once: the
+    office page signed in as people who book see it."""
+    from django.utils import timezone
+
+    from bookings import services
+    from bookings.models import Office, Slot
+
+    office = Office.objects.get(slug=office_slug)
+    user = ready_person(office_slug, email)
     slot = (
         Slot.objects.filter(
             office=office,
@@ -63,10 +75,12 @@ def booked_person(office_slug: str, email: str = "bench-signed-in@example.jp"):
 
 def create_national_offices(total: int) -> int:
     """Offices (no counsellors, one to four municipalities each across the prefectures)
-    until there are `total`; returns how many there are."""
+    until there are `total`; returns how many there are. A later call numbers on from the
+    national offices an earlier one made."""
     from bookings.models import Office, OfficeArea
 
     have = Office.objects.count()
+    made = Office.objects.filter(slug__startswith="national-").count()
     new = [
         Office(
             slug=f"national-{n:04d}",
@@ -78,7 +92,7 @@ def create_national_offices(total: int) -> int:
                 : 1 + n % 4
             ],
         )
-        for n in range(max(0, total - have))
+        for n in range(made, made + max(0, total - have))
     ]
     created = Office.objects.bulk_create(new, batch_size=500)
     OfficeArea.objects.bulk_create(
