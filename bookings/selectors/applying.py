@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import (
     Case,
+    Count,
     Exists,
     F,
     OuterRef,
@@ -34,6 +35,26 @@ from ..models import (
 )
 from .eligibility import Standing
 from .restrictions import counted_no_show
+
+
+def seen_taken(user: User, slot_id: int, slug: str | None = None) -> bool:
+    """Whether a consultation slot is seen full, by others, without a lock: one statement.
+    A rush's late applicants are answered with it before any lock is waited for or any rule
+    read; the check under the locks (`at_slot`) still decides for the others."""
+    slots = Slot.objects.filter(pk=slot_id, kind=SessionKind.CONSULTATION)
+    if slug is not None:
+        slots = slots.filter(office__slug=slug)
+    active = Q(bookings__status__in=Booking.ACTIVE)
+    row = (
+        slots.annotate(
+            taken=Count("bookings", filter=active),
+            mine=Count("bookings", filter=active & Q(bookings__user=user)),
+        )
+        .order_by()
+        .values_list("capacity", "taken", "mine")
+        .first()
+    )
+    return row is not None and row[2] == 0 and row[1] >= row[0]
 
 
 def slot_with_standing(user: User, slot_id: int) -> QuerySet[Slot]:

@@ -1,12 +1,13 @@
 """Applying for a slot: the person and the slot locked, what the rules need read once, the
 seat checked first, then the booking made.
 
-`applying` opens the transaction, takes the locks and reads (four statements: the person
-with their profile, the slot with its office and the person's standing there, the seats
-with the person's bookings, the terms still to agree to; a session's waiting list one
-more); a slot just taken is refused there, before anything else is asked. The view validates its form against what was read,
-and `apply_for` makes the booking inside the same transaction. `create_booking` is both
-in one call."""
+A consultation slot seen full without a lock is refused at once (one statement: a rush's
+late applicants wait for no lock). Otherwise `applying` opens the transaction, takes the
+locks and reads (four statements: the person with their profile, the slot with its office
+and the person's standing there, the seats with the person's bookings, the terms still to
+agree to; a session's waiting list one more); the seat is checked first there too, before
+any rule is asked. The view validates its form against what was read, and `apply_for`
+makes the booking inside the same transaction. `create_booking` is both in one call."""
 
 import dataclasses
 import datetime as dt
@@ -26,7 +27,7 @@ from terms.selectors import AgreementDue, agreements_due
 from ..errors import BookingError
 from ..models import Booking, BookingEvent, Office, Slot
 from ..selectors import eligibility, sessions
-from ..selectors.applying import AtSlot, at_slot, slot_with_standing, standing_of
+from ..selectors.applying import AtSlot, at_slot, seen_taken, slot_with_standing, standing_of
 from ..selectors.waiting import refuse_queue_jump
 from .bookings import (
     _insert_booking,
@@ -128,6 +129,8 @@ def applying(
     slot that is missing ("missing"), of another office than `office` or `slug`, closed,
     already booked by the person or just taken; nothing is written."""
     now = now or timezone.now()
+    if seen_taken(user, slot_id, slug):  # a rush's late applicants wait for no lock
+        raise BookingError(_("This slot has just been taken. Please choose another."), "taken")
     with transaction.atomic():
         profile = _lock_person_with_profile(user)
         slot = (
