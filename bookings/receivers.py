@@ -52,8 +52,14 @@ def counsellor_saved(sender, instance: Counsellor, created: bool, **kwargs) -> N
 
 
 def office_saved(sender, instance: Office, **kwargs) -> None:
-    """The home page finds an office by the municipalities it serves as they are now."""
+    """The home page finds an office by the municipalities it serves as they are now, and
+    shows its card as it is now."""
     sync_office_areas(office=instance)
+    caches.offices.changed(caches.ALL_OFFICES)
+
+
+def office_deleted(sender, instance: Office, **kwargs) -> None:
+    caches.offices.changed(caches.ALL_OFFICES)
 
 
 def connect() -> None:
@@ -87,3 +93,6 @@ def connect() -> None:
         counsellor_saved, sender=Counsellor, weak=False, dispatch_uid="bookings.my_page.counsellor"
     )
     post_save.connect(office_saved, sender=Office, weak=False, dispatch_uid="bookings.areas")
+    post_delete.connect(
+        office_deleted, sender=Office, weak=False, dispatch_uid="bookings.offices.deleted"
+    )

@@ -5,7 +5,7 @@ import datetime as dt
 import hashlib
 from typing import cast
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -40,6 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
     postal code of the person's address, a prefecture, a name)."""
     form = OfficeFinderForm(request.GET or None)
     offices = Office.objects.all()
+    search: tuple[str, ...] = ()
     if form.is_bound:
         if form.is_valid():
             municipalities = form.municipalities
@@ -50,23 +51,65 @@ def home(request: HttpRequest) -> HttpResponse:
                 prefecture=form.cleaned_data["prefecture"],
                 name=form.cleaned_data["name"],
             )
+            search = tuple(
+                form.cleaned_data[name] for name in ("postal_code", "prefecture", "name")
+            )
         else:
             offices = Office.objects.none()
     page = Paginator(offices, OFFICES_PER_PAGE).get_page(request.GET.get("page"))
     code = form.cleaned_data.get("postal_code", "") if form.is_bound and form.is_valid() else ""
+    selected_prefecture = form["prefecture"].value() or ""
     return render(
         request,
         "bookings/home.html",
         {
             "form": form,
-            "prefectures": form.fields["prefecture"].choices,  # type: ignore[attr-defined]
-            "selected_prefecture": form["prefecture"].value() or "",
+            "prefecture_options": _prefecture_options(form, selected_prefecture),
             "page": page,
-            "offices": page.object_list,
+            "offices_html": _office_cards_html(page, search),
             "searched": form.is_bound and form.is_valid() and any(form.cleaned_data.values()),
             "postal_code": f"{code[:3]}-{code[3:]}" if code else "",
         },
     )
+
+
+# The finder's 48 options per language and chosen prefecture: the same for everyone.
+_PREFECTURE_OPTIONS: dict[tuple[str, str], str] = {}
+
+
+def _prefecture_options(form: OfficeFinderForm, selected: object) -> str:
+    """The prefecture `<option>`s, rendered once per process, language and choice."""
+    choices = form.fields["prefecture"].choices  # type: ignore[attr-defined]
+    valid = selected in {value for value, _label in choices}
+    key = (get_language(), str(selected))
+    html = _PREFECTURE_OPTIONS.get(key) if valid else None
+    if html is None:
+        html = render_to_string(
+            "bookings/home.html#prefecture_options",
+            {"prefectures": choices, "selected_prefecture": selected},
+        )
+        if valid:
+            _PREFECTURE_OPTIONS[key] = html
+    return mark_safe(html)  # noqa: S308 - rendered by our own template above
+
+
+def _office_cards_html(page: Page, search: tuple[str, ...]) -> str:
+    """The cards of the page's offices, rendered once per search, page, language and
+    change of any office (`caches.offices`), and per number of offices found, which
+    offices added without a save signal (a bulk import) change. Kept, the page costs one
+    query (the count) whatever the number of offices."""
+    count = page.paginator.count
+    if not count:
+        return ""
+    digest = hashlib.blake2b(repr(search).encode(), digest_size=12).hexdigest()
+    html, ticket = caches.offices.get(
+        caches.ALL_OFFICES, get_language(), str(count), str(page.number), digest
+    )
+    if html is None:
+        html = render_to_string("bookings/home.html#office_cards", {"offices": page.object_list})
+        caches.offices.put(ticket, html)
+    # From the cache, html is what put() stored: a string rendered as above.
+    return mark_safe(cast(str, html))  # noqa: S308 - rendered by our own template above
 
 
 def _slots_html(
