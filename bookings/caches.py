@@ -12,6 +12,11 @@
   which the saves of their profile, suspensions, issued accounts and no-show lifts bump
   too.
 
+- `offices`: the home page's cards of a page of offices, per search, page and language,
+  under one version for all offices (`ALL_OFFICES`): every save or delete of an office
+  bumps it on commit (`receivers`); the number of offices found is part of the key, so
+  offices added in bulk (no signal) show at once too.
+
 Entries live 60 s at most, which bounds what the clock alone changes (a consultation
 ending, revised terms coming into force) and any edit made outside the code that bumps.
 """
@@ -22,3 +27,5 @@ FRAGMENT_SECONDS = 60
 
 slot_weeks = VersionedFragments("slots", seconds=FRAGMENT_SECONDS)
 my_page = VersionedFragments("mypage", seconds=FRAGMENT_SECONDS)
+offices = VersionedFragments("offices", seconds=FRAGMENT_SECONDS)
+ALL_OFFICES = 0  # the owner of `offices`' one version

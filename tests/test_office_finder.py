@@ -155,3 +155,67 @@ def test_the_home_page_costs_the_same_queries_for_3_and_300_offices(client, quer
     assert Office.objects.count() == 300
     counts.append(_home_queries(client, query))
     assert counts[0] == counts[1] == 2  # the count and the page
+
+
+@pytest.fixture
+def own_cache(settings):
+    """The cache the kept cards are read back from: Redis as configured, or, instead of
+    the file cache in var/ that other local test runs clear, one in this process."""
+    from django.core.cache import cache
+
+    if settings.CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": "test-office-finder",
+            }
+        }
+    cache.clear()
+
+
+@pytest.mark.parametrize("query", ["", "?postal_code=053-0022", "?prefecture=01&name=窓口&page=2"])
+def test_the_kept_home_page_costs_one_query_for_3_and_300_offices(own_cache, client, query):
+    for n in range(3):
+        make_office(name=f"窓口{n}", municipality_codes=["01213"])
+    client.get("/" + query)  # the cards are rendered and kept
+    counts = [_home_queries(client, query)]
+    for n in range(3, 300):
+        make_office(name=f"窓口{n}", municipality_codes=["01213", "01578"])
+    # Offices added (here without a committed bump, as a bulk import) show at once: the
+    # number found is part of the key.
+    assert _home_queries(client, query) == 2
+    assert Office.objects.count() == 300
+    counts.append(_home_queries(client, query))
+    assert counts[0] == counts[1] == 1  # the count; the cards are kept
+
+
+def test_an_office_edited_or_removed_shows_at_once_on_the_kept_home_page(
+    own_cache, client, django_capture_on_commit_callbacks
+):
+    kept = make_office(name="札幌の窓口", name_en="Sapporo office", municipality_codes=["01101"])
+    make_office(name="苫小牧の窓口", name_en="Tomakomai office", municipality_codes=["01213"])
+    assert "札幌の窓口" in names_on(client) and "札幌の窓口" in names_on(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        kept.name = "さっぽろの窓口"
+        kept.save()
+    assert "さっぽろの窓口" in names_on(client) and "札幌の窓口" not in names_on(client)
+    # Each language its own cards.
+    client.cookies["django_language"] = "en"
+    assert "Sapporo office" in names_on(client) and "さっぽろの窓口" not in names_on(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        kept.delete()
+    english = names_on(client)
+    assert (
+        "Sapporo office" not in english and "Tomakomai office" in english and "1 office" in english
+    )
+
+
+def test_the_chosen_prefecture_is_selected_in_each_language(own_cache, client):
+    japanese = names_on(client, "?prefecture=01")
+    assert '<option value="01" selected>北海道</option>' in japanese
+    assert '<option value="13">東京都</option>' in japanese
+    client.cookies["django_language"] = "en"
+    english = names_on(client, "?prefecture=13")
+    assert '<option value="13" selected>Tokyo</option>' in english
+    assert '<option value="01">Hokkaido</option>' in english and "北海道" not in english
+    assert '<option value="" selected>' in names_on(client)

@@ -333,17 +333,56 @@ def test_booking_another_counsellors_slot_is_refused(alice, mine, manager, slots
     assert book(Office.objects.get(slug="itami-test"), alice, mine_slot).status == "confirmed"
 
 
-def test_ending_the_assignment_brings_every_slot_back(alice, mine, manager, slots):
+def test_ending_the_assignment_brings_every_slot_back(
+    alice, mine, manager, slots, django_capture_on_commit_callbacks
+):
     mine_slot, their_slot = slots
     support = services.assign_counsellor(user=alice, counsellor=mine, actor=manager)
     client = person_client(alice)
     assert link(their_slot) not in office_page(client)[0]
-    services.end_support(support=support, actor=manager)
+    # Committed, the end bumps the person's version: their kept part is not used again.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.end_support(support=support, actor=manager)
     page, _reads = office_page(client)
     assert link(mine_slot) in page and link(their_slot) in page
     assert "Slots of your counsellor" not in page
     support.refresh_from_db()
     assert support.ended_by == manager and support.ended_at == NOW
+
+
+def test_the_kept_counsellor_follows_assignments_and_the_counsellors_name(
+    own_cache, alice, bob, mine, theirs, manager, slots, django_capture_on_commit_callbacks
+):
+    """The person's counsellor is kept with their "Can I book?" part: an assignment, a new
+    one and a counsellor's new name show at once (each commits a bump of their version)."""
+    mine_slot, their_slot = slots
+    alices, bobs = person_client(alice), person_client(bob)
+    assert link(their_slot) in office_page(alices)[0]  # kept: no counsellor yet
+    with django_capture_on_commit_callbacks(execute=True):
+        services.assign_counsellor(user=alice, counsellor=mine, actor=manager)
+    page = office_page(alices)[0]
+    assert "Slots of your counsellor, 伊丹 太郎" in page and link(their_slot) not in page
+    with CaptureQueriesContext(connection) as kept:  # from the cache: no support read
+        assert "Slots of your counsellor, 伊丹 太郎" in office_page(alices)[0]
+    assert not [q for q in kept if "bookings_continuingsupport" in q["sql"]]
+    # The office's rules edited (no bump of the person): their part and counsellor afresh.
+    office = Office.objects.get(slug="itami-test")
+    office.name_en = "Itami, renamed"
+    office.save()
+    page = office_page(alices)[0]
+    assert "Itami, renamed" in page[page.index('id="eligibility-heading"') :]
+    assert "Slots of your counsellor, 伊丹 太郎" in page and link(their_slot) not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        mine.display_name = "伊丹 次郎"
+        mine.save()
+    assert "Slots of your counsellor, 伊丹 次郎" in office_page(alices)[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.assign_counsellor(user=alice, counsellor=theirs, actor=manager)
+    page = office_page(alices)[0]
+    assert link(their_slot) in page and link(mine_slot) not in page
+    assert "伊丹 次郎" not in page
+    # Another person never gets Alice's kept counsellor.
+    assert "Slots of your counsellor" not in office_page(bobs)[0]
 
 
 def test_a_new_assignment_ends_the_previous_one_and_both_are_logged(alice, mine, theirs, manager):

@@ -52,6 +52,18 @@ def own_counsellor(office: Office) -> OwnCounsellor | None:
     return OwnCounsellor(pk, office.own_counsellor_name) if pk else None  # type: ignore[attr-defined]
 
 
+def own_counsellor_at(user: User | AnonymousUser, office: Office) -> OwnCounsellor | None:
+    """The person's current counsellor at the office, if any, read on its own (one query)."""
+    if not user.is_authenticated:
+        return None
+    found = (
+        ContinuingSupport.objects.filter(user=user, office=office, ended_at__isnull=True)
+        .values_list("counsellor_id", "counsellor__display_name")
+        .first()
+    )
+    return OwnCounsellor(*found) if found is not None else None
+
+
 def assignment_refusal(*, user: User, counsellor: Counsellor, actor: User) -> str | None:
     """Why `actor` may not make `counsellor` the person's counsellor (None: they may).
 

@@ -5,7 +5,7 @@ import datetime as dt
 import hashlib
 from typing import cast
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -24,7 +24,12 @@ from ..selectors import missing_consents
 from ..selectors.eligibility import may_apply_as_registering
 from ..selectors.offices import find_offices
 from ..selectors.sessions import upcoming_sessions
-from ..selectors.support import OwnCounsellor, own_counsellor, with_own_counsellor
+from ..selectors.support import (
+    OwnCounsellor,
+    own_counsellor,
+    own_counsellor_at,
+    with_own_counsellor,
+)
 from ..selectors.waiting import full_sessions
 
 OFFICES_PER_PAGE = 20
@@ -35,6 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
     postal code of the person's address, a prefecture, a name)."""
     form = OfficeFinderForm(request.GET or None)
     offices = Office.objects.all()
+    search: tuple[str, ...] = ()
     if form.is_bound:
         if form.is_valid():
             municipalities = form.municipalities
@@ -45,23 +51,65 @@ def home(request: HttpRequest) -> HttpResponse:
                 prefecture=form.cleaned_data["prefecture"],
                 name=form.cleaned_data["name"],
             )
+            search = tuple(
+                form.cleaned_data[name] for name in ("postal_code", "prefecture", "name")
+            )
         else:
             offices = Office.objects.none()
     page = Paginator(offices, OFFICES_PER_PAGE).get_page(request.GET.get("page"))
     code = form.cleaned_data.get("postal_code", "") if form.is_bound and form.is_valid() else ""
+    selected_prefecture = form["prefecture"].value() or ""
     return render(
         request,
         "bookings/home.html",
         {
             "form": form,
-            "prefectures": form.fields["prefecture"].choices,  # type: ignore[attr-defined]
-            "selected_prefecture": form["prefecture"].value() or "",
+            "prefecture_options": _prefecture_options(form, selected_prefecture),
             "page": page,
-            "offices": page.object_list,
+            "offices_html": _office_cards_html(page, search),
             "searched": form.is_bound and form.is_valid() and any(form.cleaned_data.values()),
             "postal_code": f"{code[:3]}-{code[3:]}" if code else "",
         },
     )
+
+
+# The finder's 48 options per language and chosen prefecture: the same for everyone.
+_PREFECTURE_OPTIONS: dict[tuple[str, str], str] = {}
+
+
+def _prefecture_options(form: OfficeFinderForm, selected: object) -> str:
+    """The prefecture `<option>`s, rendered once per process, language and choice."""
+    choices = form.fields["prefecture"].choices  # type: ignore[attr-defined]
+    valid = selected in {value for value, _label in choices}
+    key = (get_language(), str(selected))
+    html = _PREFECTURE_OPTIONS.get(key) if valid else None
+    if html is None:
+        html = render_to_string(
+            "bookings/home.html#prefecture_options",
+            {"prefectures": choices, "selected_prefecture": selected},
+        )
+        if valid:
+            _PREFECTURE_OPTIONS[key] = html
+    return mark_safe(html)  # noqa: S308 - rendered by our own template above
+
+
+def _office_cards_html(page: Page, search: tuple[str, ...]) -> str:
+    """The cards of the page's offices, rendered once per search, page, language and
+    change of any office (`caches.offices`), and per number of offices found, which
+    offices added without a save signal (a bulk import) change. Kept, the page costs one
+    query (the count) whatever the number of offices."""
+    count = page.paginator.count
+    if not count:
+        return ""
+    digest = hashlib.blake2b(repr(search).encode(), digest_size=12).hexdigest()
+    html, ticket = caches.offices.get(
+        caches.ALL_OFFICES, get_language(), str(count), str(page.number), digest
+    )
+    if html is None:
+        html = render_to_string("bookings/home.html#office_cards", {"offices": page.object_list})
+        caches.offices.put(ticket, html)
+    # From the cache, html is what put() stored: a string rendered as above.
+    return mark_safe(cast(str, html))  # noqa: S308 - rendered by our own template above
 
 
 def _slots_html(
@@ -138,12 +186,11 @@ def _sessions_html(request: HttpRequest, office: Office, now: dt.datetime) -> st
 
 
 def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    # The person's own counsellor there (continuing support) comes with the office.
-    office = get_object_or_404(with_own_counsellor(Office.objects.all(), request.user), slug=slug)
     now = timezone.now()
-    counsellor = own_counsellor(office)
+    htmx = bool(getattr(request, "htmx", False))
+    office, counsellor, eligibility_html = _office_and_person(request, slug, now, part=not htmx)
     slots_html = _slots_html(request, office, now, counsellor)
-    if getattr(request, "htmx", False):
+    if htmx:
         return HttpResponse(slots_html)
     sessions_html = _sessions_html(request, office, now)
     context: dict[str, object] = {
@@ -156,9 +203,44 @@ def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
             full_sessions(office, request.user, now) if FULL_MARK in sessions_html else []
         ),
     }
-    if request.user.is_authenticated:
-        context["eligibility_html"] = _eligibility_html(request.user, office, now)
+    if eligibility_html is not None:
+        context["eligibility_html"] = eligibility_html
     return render(request, "bookings/office_detail.html", context)
+
+
+def _office_and_person(
+    request: HttpRequest, slug: str, now: dt.datetime, *, part: bool
+) -> tuple[Office, OwnCounsellor | None, str | None]:
+    """The office; for a signed-in person, their own counsellor there (continuing support)
+    and their "Can I book?" part (`part`: the whole page, not only its week of slots).
+
+    The person's counsellor and part are kept together under their version (`my_page`:
+    every change of their bookings, consents, profile, suspensions, issued accounts,
+    no-show lifts or continuing support bumps it; a counsellor's new name bumps the
+    people assigned to them) for the office's rules as they are, at most 60 s. Kept, the
+    page reads the office as the anonymous page does (one plain query); afresh, the
+    counsellor is read in the office's query (`with_own_counsellor`)."""
+    user = request.user
+    if not user.is_authenticated:
+        return get_object_or_404(Office, slug=slug), None, None
+    kept, ticket = caches.my_page.get(user.pk, "office", slug, get_language())
+    if kept is not None:
+        office = get_object_or_404(Office, slug=slug)
+        office_pk, rules, mine, html = cast(tuple, kept)
+        counsellor = OwnCounsellor(*mine) if mine is not None else None
+        if office_pk == office.pk and rules == _rules_of(office):
+            # From the cache, html is what put() stored: a string rendered below.
+            return office, counsellor, mark_safe(html) if part else None  # noqa: S308
+        counsellor = own_counsellor_at(user, office)  # the office changed meanwhile
+    else:
+        office = get_object_or_404(with_own_counsellor(Office.objects.all(), user), slug=slug)
+        counsellor = own_counsellor(office)
+    if not part:
+        return office, counsellor, None
+    html = _eligibility_html(user, office, now)
+    mine = (counsellor.pk, counsellor.display_name) if counsellor is not None else None
+    caches.my_page.put(ticket, (office.pk, _rules_of(office), mine, html))
+    return office, counsellor, mark_safe(html)  # noqa: S308 - rendered by our own template
 
 
 def _rules_of(office: Office) -> str:
@@ -184,24 +266,14 @@ def _rules_of(office: Office) -> str:
 def _eligibility_html(user: User, office: Office, now: dt.datetime) -> str:
     """The signed-in person's "Can I book?" part: whether they may book, why not, what they
     will agree to. It reads the person's profile, suspensions, bookings and consents (five
-    queries), so it is rendered once and kept under the person's version (`my_page`: every
-    change of their bookings, consents, profile, suspensions, issued accounts or no-show
-    lifts bumps it) for the office's rules as they are, at most 60 s (what the clock alone
-    changes: a booking ending, terms coming into force)."""
-    html, ticket = caches.my_page.get(
-        user.pk, "office", str(office.pk), get_language(), _rules_of(office)
+    queries), so `_office_and_person` keeps it under the person's version."""
+    return render_to_string(
+        "bookings/office_detail.html#eligibility",
+        {
+            "user": user,
+            "office": office,
+            "refusals": selectors.refusals(user, office, now=now),
+            "consent_needs": missing_consents(user, office),
+            "may_apply_registering": may_apply_as_registering(office, profile_for(user)),
+        },
     )
-    if html is None:
-        html = render_to_string(
-            "bookings/office_detail.html#eligibility",
-            {
-                "user": user,
-                "office": office,
-                "refusals": selectors.refusals(user, office, now=now),
-                "consent_needs": missing_consents(user, office),
-                "may_apply_registering": may_apply_as_registering(office, profile_for(user)),
-            },
-        )
-        caches.my_page.put(ticket, html)
-    # From the cache, html is what put() stored: a string rendered as above.
-    return mark_safe(cast(str, html))  # noqa: S308 - rendered by our own template above
