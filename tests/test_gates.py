@@ -206,3 +206,72 @@ def test_at_width_two_a_third_booking_post_waits_and_then_answers_503(
             assert one
             assert client.post(path, data).status_code == HTTPStatus.FOUND
     assert Booking.objects.filter(slot=slot).count() == 1
+
+
+class FakeClock:
+    """The thread's processor time, as the test says it passes."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_with_a_share_of_one_half_a_pass_holds_the_lock_as_long_again_as_it_worked(tmp_path):
+    import fcntl
+    import os
+
+    gate = Gate("shared", tmp_path, share=0.5)
+    gate.clock = clock = FakeClock()
+    held_while_pausing: list[bool] = []
+
+    def pause(seconds: float) -> None:
+        # The next request is kept out meanwhile: the machine's lock is still held.
+        fd = os.open(tmp_path / "gate-shared.lock", os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            held_while_pausing.append(True)
+        else:
+            held_while_pausing.append(False)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+        paused.append(seconds)
+
+    paused: list[float] = []
+    gate.pause = pause
+    with gate.passed(timeout=1) as passed:
+        assert passed
+        clock.now += 0.04  # the booking's processor time
+    assert paused == [pytest.approx(0.04)]
+    assert held_while_pausing == [True]
+
+
+def test_without_a_share_a_pass_holds_the_lock_no_longer_than_it_works(tmp_path):
+    gate = Gate("free", tmp_path)  # no TEST setting: a share of 1
+    gate.clock = clock = FakeClock()
+    paused: list[float] = []
+    gate.pause = paused.append
+    with gate.passed(timeout=1):
+        clock.now += 0.04
+    assert paused == []
+
+
+def test_the_share_is_the_gates_setting_read_at_each_use(tmp_path):
+    gate = Gate("shared", tmp_path)
+    gate.clock = clock = FakeClock()
+    paused: list[float] = []
+    gate.pause = paused.append
+    for share in ("0.25", "1"):
+        with override_settings(SHARED_GATE_SHARE=float(share)), gate.passed(timeout=1):
+            clock.now += 0.01
+    assert paused == [pytest.approx(0.03)]  # a quarter: three times as long again; then none
+
+
+def test_the_booking_gate_keeps_a_rush_to_half_a_processor_by_default():
+    from django.conf import settings
+
+    assert settings.BOOKING_GATE_SHARE == 0.5
+    assert booking_views.BOOKING_GATE.current_share() == 0.5

@@ -10,16 +10,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import (
-    Case,
-    Count,
     Exists,
     F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Value,
-    When,
 )
 
 from accounts.models import User
@@ -34,27 +30,28 @@ from ..models import (
     Suspension,
 )
 from .eligibility import Standing
-from .restrictions import counted_no_show
+from .restrictions import lifted_later, window_start
 
 
 def seen_taken(user: User, slot_id: int, slug: str | None = None) -> bool:
-    """Whether a consultation slot is seen full, by others, without a lock: one statement.
-    A rush's late applicants are answered with it before any lock is waited for or any rule
-    read; the check under the locks (`at_slot`) still decides for the others."""
-    slots = Slot.objects.filter(pk=slot_id, kind=SessionKind.CONSULTATION)
-    if slug is not None:
-        slots = slots.filter(office__slug=slug)
-    active = Q(bookings__status__in=Booking.ACTIVE)
-    row = (
-        slots.annotate(
-            taken=Count("bookings", filter=active),
-            mine=Count("bookings", filter=active & Q(bookings__user=user)),
-        )
+    """Whether a consultation slot is seen full, by others, without a lock: one statement
+    (its open bookings, with the slot's capacity and kind). A rush's late applicants are
+    answered with it before any lock is waited for or any rule read; the check under the
+    locks (`at_slot`) still decides for the others."""
+    rows = list(
+        Booking.objects.filter(slot_id=slot_id, status__in=Booking.ACTIVE)
         .order_by()
-        .values_list("capacity", "taken", "mine")
-        .first()
+        .values_list("user_id", "slot__capacity", "slot__kind", "slot__office__slug")
     )
-    return row is not None and row[2] == 0 and row[1] >= row[0]
+    if not rows:
+        return False
+    _user, capacity, kind, office_slug = rows[0]
+    return (
+        kind == SessionKind.CONSULTATION
+        and slug in (None, office_slug)
+        and all(row[0] != user.pk for row in rows)
+        and len(rows) >= capacity
+    )
 
 
 def slot_with_standing(user: User, slot_id: int) -> QuerySet[Slot]:
@@ -75,7 +72,6 @@ def slot_with_standing(user: User, slot_id: int) -> QuerySet[Slot]:
         .annotate(
             person_suspended=Exists(suspensions),
             own_counsellor_id=Subquery(support.values("counsellor_id")[:1]),
-            own_counsellor_name=Subquery(support.values("counsellor__display_name")[:1]),
             person_has_issued_account=Exists(issued),
         )
     )
@@ -86,7 +82,6 @@ def standing_of(slot: Slot) -> Standing:
     return Standing(
         suspended=slot.person_suspended,  # type: ignore[attr-defined]
         own_counsellor_id=slot.own_counsellor_id,  # type: ignore[attr-defined]
-        own_counsellor_name=slot.own_counsellor_name or "",  # type: ignore[attr-defined]
         has_issued_account=slot.person_has_issued_account,  # type: ignore[attr-defined]
     )
 
@@ -112,11 +107,14 @@ def at_slot(user: User, slot: Slot, office: Office, now: dt.datetime) -> AtSlot:
     transactions committed before them)."""
     active = Q(status__in=Booking.ACTIVE)
     mine_open = Q(user=user) & active & Q(slot__ends_at__gt=now)
-    counted = Q(user=user) & counted_no_show(office, now)
+    since = window_start(office, now)
+    mine_no_shows = Q(
+        user=user, status=Booking.Status.NO_SHOW, slot__office=office, slot__starts_at__gte=since
+    )
     rows = (
-        Booking.objects.filter((Q(slot=slot) & active) | mine_open | counted)
+        Booking.objects.filter((Q(slot=slot) & active) | mine_open | mine_no_shows)
         .annotate(
-            counted=Case(When(counted, then=Value(True)), default=Value(False)),
+            lifted=lifted_later(office),
             slot_starts=F("slot__starts_at"),
             slot_ends=F("slot__ends_at"),
             slot_office=F("slot__office_id"),
@@ -124,21 +122,22 @@ def at_slot(user: User, slot: Slot, office: Office, now: dt.datetime) -> AtSlot:
         )
         .order_by()
         .values_list(
-            "slot_id", "user_id", "seat", "status", "counted", "slot_starts", "slot_ends",
+            "slot_id", "user_id", "seat", "status", "lifted", "slot_starts", "slot_ends",
             "slot_office", "slot_kind",
         )
     )  # fmt: skip
     seats: set[int] = set()
     already = overlapping = False
     no_shows = open_consultations = open_of_kind = 0
-    for slot_id, user_id, seat, status, is_counted, starts_at, ends_at, office_id, kind in rows:
+    for slot_id, user_id, seat, status, lifted, starts_at, ends_at, office_id, kind in rows:
         is_active = status in Booking.ACTIVE
         if slot_id == slot.pk and is_active:
             seats.add(seat)
         if user_id != user.pk:
             continue
-        if is_counted:
-            no_shows += 1
+        # As restrictions.counted_no_show: in the office's window and not lifted since.
+        if status == Booking.Status.NO_SHOW and office_id == office.pk and starts_at >= since:
+            no_shows += 0 if lifted else 1
         if not is_active or ends_at <= now:
             continue
         if slot_id == slot.pk:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Profile, User
 from accounts.selectors import profile_for
 
-from ..models import Booking, IssuedAccount, Office, Slot
+from ..models import Booking, Counsellor, IssuedAccount, Office, Slot
 from .restrictions import counted_no_show, is_restricted
 from .sessions import consultations_only, open_bookings_of_kind
 from .support import support_of
@@ -52,7 +52,6 @@ class Standing:
 
     suspended: bool
     own_counsellor_id: int | None
-    own_counsellor_name: str
     has_issued_account: bool
     no_shows: int = 0
     open_consultations: int = 0
@@ -181,13 +180,12 @@ def own_counsellor_rule(asking: Asking) -> Refusal | None:
         return None
     if asking.standing is not None:
         counsellor_id = asking.standing.own_counsellor_id
-        name = asking.standing.own_counsellor_name
     else:
         support = support_of(asking.user, asking.office)
         counsellor_id = support.counsellor_id if support else None
-        name = support.counsellor.display_name if support else ""
     if counsellor_id is None or asking.slot.counsellor_id == counsellor_id:
         return None
+    name = Counsellor.objects.filter(pk=counsellor_id).values_list("display_name", flat=True)[0]
     return Refusal(
         "own_counsellor",
         _("This office books you with your counsellor, %(name)s: please choose one of their times.")

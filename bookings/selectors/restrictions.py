@@ -11,15 +11,29 @@ from django.utils import timezone
 from ..models import Booking, NoShowLift, Office
 
 
+def window_start(office: Office, now: dt.datetime) -> dt.datetime:
+    """No-shows from this moment on count (the office's window)."""
+    return now - dt.timedelta(days=office.no_show_window_days)
+
+
+def lifted_later(office: Office) -> Exists:
+    """For a booking (the outer row): a restriction was lifted for its person at the office
+    after its start, so it no longer counts."""
+    return Exists(
+        NoShowLift.objects.filter(
+            office=office, user=OuterRef("user"), at__gte=OuterRef("slot__starts_at")
+        )
+    )
+
+
 def counted_no_show(office: Office, now: dt.datetime) -> Q:
     """The bookings that count towards the office's no-show policy now."""
-    since = now - dt.timedelta(days=office.no_show_window_days)
-    lifted_later = NoShowLift.objects.filter(
-        office=office, user=OuterRef("user"), at__gte=OuterRef("slot__starts_at")
+    in_window = Q(
+        status=Booking.Status.NO_SHOW,
+        slot__office=office,
+        slot__starts_at__gte=window_start(office, now),
     )
-    return Q(status=Booking.Status.NO_SHOW, slot__office=office, slot__starts_at__gte=since) & ~Q(
-        Exists(lifted_later)
-    )
+    return in_window & ~Q(lifted_later(office))
 
 
 def is_restricted(no_shows: int, office: Office) -> bool:
