@@ -13,19 +13,12 @@ system without fcntl the gate is the process's places alone.
 
 The width is `Gate(width=…)`, or else the setting `<NAME>_GATE_WIDTH` (1 if absent), read
 at each use.
-
-A gate may also keep its requests to a share of a processor (`share`, or the setting
-`<NAME>_GATE_SHARE`, 1 if absent: no limit): a request that spent t seconds of processor
-inside holds its lock t × (1/share − 1) seconds more before the next one enters. Faster
-bookings would otherwise take a whole core in a rush and the other visitors' pages with
-it; with share ½ they take at most half of one core per place.
 """
 
 import os
 import queue
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import wraps
@@ -64,15 +57,11 @@ class Gate:
         *,
         timeout: float = 20.0,
         width: int | None = None,
-        share: float | None = None,
     ) -> None:
         self.name = name
         self.timeout = timeout  # how long a request waits for a place at most
         self.folder = folder  # None: settings.VAR_DIR, read at the first use
         self.width = width  # None: the setting <NAME>_GATE_WIDTH, read at each use
-        self.share = share  # None: the setting <NAME>_GATE_SHARE, read at each use
-        self.clock: Callable[[], float] = time.thread_time  # the thread's processor time
-        self.pause: Callable[[float], None] = time.sleep
         self._setup = threading.Lock()
         self._places: _Places | None = None  # made in each process, after the fork
 
@@ -80,18 +69,6 @@ class Gate:
         if self.width is not None:
             return self.width
         return int(getattr(settings, f"{self.name.upper()}_GATE_WIDTH", 1))
-
-    def current_share(self) -> float:
-        share = self.share
-        if share is None:
-            share = float(getattr(settings, f"{self.name.upper()}_GATE_SHARE", 1.0))
-        return min(max(share, 0.05), 1.0)
-
-    def _hold_for_share(self, spent: float) -> None:
-        """Hold the lock so that what was spent inside is at most the gate's share."""
-        share = self.current_share()
-        if share < 1.0 and spent > 0:
-            self.pause(spent * (1 / share - 1))
 
     def _places_here(self) -> _Places:
         # Made in each process, and again if the width changed: a file description
@@ -148,14 +125,10 @@ class Gate:
                 yield True
                 return
             fd = self._lock_a_file(places, place)
-            started = self.clock()
             try:
                 yield True
             finally:
-                try:
-                    self._hold_for_share(self.clock() - started)
-                finally:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
+                fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             places.free.put(place)
 

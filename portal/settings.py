@@ -46,20 +46,6 @@ def _int(name: str, default: int, minimum: int = 0) -> int:
     return value
 
 
-def _share(name: str, default: float) -> float:
-    """A fraction above 0 and at most 1."""
-    raw = env.str(name, default=None)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}") from None
-    if not 0 < value <= 1:
-        raise ImproperlyConfigured(f"{name} must be above 0 and at most 1, not {value}")
-    return value
-
-
 DEBUG = _bool("DEBUG", False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -152,8 +138,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Booking POSTs let in at once per machine (portal.gates; the bench measures 1 and 2).
 BOOKING_GATE_WIDTH = _int("BOOKING_GATE_WIDTH", 1, minimum=1)
-# The share of one processor a rush of booking POSTs may take per place (portal.gates).
-BOOKING_GATE_SHARE = _share("BOOKING_GATE_SHARE", 0.5)
 
 # Redis is optional: without it, the cache is a folder and Celery's broker is kombu's
 # filesystem transport, so background jobs still really run on a fresh machine.
