@@ -1,11 +1,17 @@
 """gunicorn's settings for the portal (read from the working directory; the Procfile and
-the Dockerfile run gunicorn there). Threads, not one request per process: a booking POST
-waits at its gate (portal.gates, BOOKING_GATE_WIDTH at a time per machine) holding a
-thread, not a process, while the other threads serve pages; `make bench` measures the rush
-this way, at gate widths 1 and 2 (bench/HISTORY.md)."""
+the Dockerfile run gunicorn there).
+
+One request per process: sync workers, 2 × the cores + 1 of them. A booking POST waits at
+its gate (portal.gates, BOOKING_GATE_WIDTH at a time per machine) in its process while the
+other processes serve pages. `make bench` chose this against gthread workers (one per core
+× 8 threads; bench/HISTORY.md, the runs of 2026-12-02): during a rush of 200 bookings the
+other visitors' office page kept 0.58–0.75× its rate before with sync workers, 0.34–0.45×
+with gthread (the process making a booking has its interpreter busy, and its page threads
+wait for it), and the pages were as fast or faster; the price is memory, 1.8× the peer's
+per machine instead of 0.8×. `WEB_THREADS` above 1 runs gthread workers instead."""
 
 import os
 
-worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
-threads = int(os.environ.get("WEB_THREADS", "8"))
+threads = int(os.environ.get("WEB_THREADS", "1"))
+worker_class = "sync" if threads == 1 else "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1))

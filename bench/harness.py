@@ -168,8 +168,8 @@ def _get(path: str) -> tuple[int, bytes]:
 
 class Gunicorn:
     """The portal served by gunicorn with the benchmark's settings: `mode` "production" is
-    gunicorn.conf.py as the Procfile runs it (gthread workers, the booking gate), "sync"
-    the sync workers of the runs before (one request per process). `gate_width`: the
+    gunicorn.conf.py as the Procfile runs it (sync workers, the booking gate), "gthread"
+    the thread workers of the runs before (one per core × 8 threads). `gate_width`: the
     booking gate's BOOKING_GATE_WIDTH (None: the portal's default)."""
 
     def __init__(
@@ -190,6 +190,8 @@ class Gunicorn:
             command += ["--workers", str(self.workers)]
         if self.mode == "sync":
             command += ["--worker-class", "sync", "--threads", "1"]
+        if self.mode == "gthread":
+            command += ["--worker-class", "gthread", "--threads", "8"]
         return command
 
     def __enter__(self):

@@ -85,16 +85,19 @@ def measure(scale: Scale) -> dict:
         "versions": harness.versions(),
         "date": dt.datetime.now().isoformat(timespec="seconds"),
     }
-    sync_workers = 2 * (os.cpu_count() or 1) + 1  # the runs before: sync workers
-    results["gunicorn_workers"] = sync_workers
+    conf = runpy.run_path(str(harness.ROOT / "gunicorn.conf.py"))
+    cores = os.cpu_count() or 1
+    results["gunicorn_workers"] = conf["workers"]
+    results["gunicorn_worker_class"] = conf["worker_class"]
     results["gunicorn"] = {
-        "production": "gunicorn.conf.py: gthread, one worker per core × 8 threads, "
-        "booking POSTs through a gate one at a time (BOOKING_GATE_WIDTH=1)",
+        "production": f"gunicorn.conf.py: {conf['workers']} {conf['worker_class']} workers"
+        + (f" × {conf['threads']} threads" if conf["threads"] > 1 else "")
+        + ", booking POSTs through a gate one at a time (BOOKING_GATE_WIDTH=1)",
         "production_width_2": "the same with the gate two at a time (BOOKING_GATE_WIDTH=2)",
-        "sync": f"{sync_workers} sync workers (the runs before this one)",
+        "gthread": f"{cores} gthread workers × 8 threads (the earlier runs of 2026-12-02)",
     }
     results["gate_width_default"] = settings.BOOKING_GATE_WIDTH
-    results["gunicorn_threads"] = runpy.run_path(str(harness.ROOT / "gunicorn.conf.py"))["threads"]
+    results["gunicorn_threads"] = conf["threads"]
     citizen = User.objects.get(email="citizen@example.jp")
     booked = national.booked_person("tomakomai")
     demo_pages = {
@@ -123,7 +126,7 @@ def measure(scale: Scale) -> dict:
             server,
         )
     results["booking_post_queries"] = measures.booking_post_query_counts("tomakomai")
-    results["peer"] = peer.measure(scale, sync_workers)
+    results["peer"] = peer.measure(scale, 2 * cores + 1)  # sync workers, as the peer ships
 
     say(f"creating {scale.offices} offices × {scale.counsellors} counsellors × {scale.weeks} weeks")
     office_ids = data.create_offices(scale.offices, scale.counsellors)
@@ -183,11 +186,11 @@ def measure(scale: Scale) -> dict:
         results["contention"] = measures.contention(_office("bench-01"), server.worker_pids())
         results["rush"] = {"production": rush("production")}
         results["memory_large"] = memory_mib(server.worker_pids())
-    # The same rush with the gate two at a time, and with the sync workers of the runs
+    # The same rush with the gate two at a time, and with the thread workers of the runs
     # before (with the portal's default gate).
     for mode, server in (
         ("production_width_2", Gunicorn(gate_width=2)),
-        ("sync", Gunicorn(sync_workers, mode="sync")),
+        ("gthread", Gunicorn(cores, mode="gthread")),
     ):
         try:
             with server:

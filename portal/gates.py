@@ -1,15 +1,16 @@
 """Expensive requests a few at a time on a machine, so that a rush of them leaves the rest
 of the portal served.
 
-A booking POST costs about ten times an office page. With gthread workers, a request
-waiting at a gate holds a thread but no processor: while the bookings inside are made,
-every other thread goes on serving pages. A gate of width N lets N requests of the machine
-in at once: first one of N places in its process (waited on with a timeout), then one of
-N file locks shared by the processes of the machine (`gate-<name>-<i>.lock`, flock): the
-place's own file descriptors try each lock in turn, and if all are held, wait for the
-place's own lock (only the N threads of each process that hold a place wait there, for one
-request at most). A lock held by a process that dies is released by the kernel. On a
-system without fcntl the gate is the process's places alone.
+A booking POST costs about five times an office page. A request waiting at a gate holds
+its worker (a sync process, or a thread of a gthread one) but no processor: while the
+bookings inside are made, the other workers go on serving pages. A gate of width N lets
+N requests of the machine in at once: first one of N places in its process (waited on
+with a timeout), then one of N file locks shared by the processes of the machine
+(`gate-<name>-<i>.lock`, flock): the place's own file descriptors try each lock in turn,
+and if all are held, wait for the place's own lock (only the N threads of each process
+that hold a place wait there, for one request at most). A lock held by a process that
+dies is released by the kernel. On a system without fcntl the gate is the process's
+places alone.
 
 The width is `Gate(width=…)`, or else the setting `<NAME>_GATE_WIDTH` (1 if absent), read
 at each use.
