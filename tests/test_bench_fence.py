@@ -148,10 +148,14 @@ def test_the_report_states_the_booking_post_the_gate_width_the_home_page_and_mem
         k: v for k, v in r["http_demo"].items() if k.startswith(("bare", "home"))
     }
     r["gunicorn"]["production_width_2"] = "width 2"
+    r["rush"]["production"]["distinct"]["bookings_per_second"] = 20.0
+    r["rush"]["production"]["page_ratio_during_to_before"] = 0.6
     wider = r["rush"]["production_width_2"] = copy.deepcopy(r["rush"]["production"])
     wider["distinct"]["bookings_per_second"] = 25.0
     wider["page_ratio_during_to_before"] = 0.45
+    r["gunicorn_threads"] = 8
     extra = {"pss_max": 100.0, "pss_mean": 100.0, "pss_total": 200.0, "peak_total": 290.0}
+    extra["workers"] = 2
     r["memory_large"].update(extra)
     r["peer"]["memory_mib"].update(pss_mean=50.0, pss_total=250.0, peak_total=340.0)
     text = report.report(r)
@@ -166,3 +170,7 @@ def test_the_report_states_the_booking_post_the_gate_width_the_home_page_and_mem
     assert "the portal 200.0 MiB Pss (290.0 MiB of peaks) against the peer's 250.0 MiB" in text
     assert "0.8× (≤ 1.2×: met)" in text
     assert "16 per machine against the peer's 5" in text
+    # Sync workers (one request per process): the report says what the memory buys.
+    r["gunicorn_threads"] = 1
+    r["memory_large"]["workers"] = 5
+    assert "What the difference buys: each worker loads" in report.report(r)
