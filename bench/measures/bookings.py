@@ -2,8 +2,7 @@
 client against the benchmark database: one POST that books, and one refused because the
 seat was just taken."""
 
-import datetime as dt
-
+from bench.measures.contention import free_slots
 from bench.measures.national import ready_person
 
 # As the form comes filled in from the person's profile (a Hello Work asks for the number).
@@ -14,21 +13,6 @@ FORM = {
 }
 TAKEN = ("埋まりました", "just been taken")
 CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}
-
-
-def _free_slots(office, count: int) -> list:
-    from django.utils import timezone
-
-    from bookings.models import Slot
-
-    return list(
-        Slot.objects.filter(
-            office=office,
-            starts_at__gt=timezone.now() + dt.timedelta(days=3),
-            cancelled_at__isnull=True,
-            bookings__isnull=True,
-        ).order_by("-starts_at")[:count]
-    )
 
 
 def booking_post_query_counts(office_slug: str) -> dict:
@@ -49,7 +33,7 @@ def booking_post_query_counts(office_slug: str) -> dict:
     first, second = (
         ready_person(office_slug, f"bench-booking-post-{n}@example.jp") for n in ("booked", "taken")
     )
-    slots = _free_slots(office, 1)
+    slots = free_slots(office, 1, latest_first=True)
     assert slots, f"{office_slug} has no free slot for the booking POST"
     path = f"/offices/{office_slug}/book/{slots[0].pk}/"
     clients = []

@@ -12,6 +12,23 @@ CLIENTS = 32
 DISTINCT_PER_CLIENT = 5
 
 
+def free_slots(office, count: int, *, days_ahead: int = 3, latest_first: bool = False) -> list:
+    """`count` open slots of `office` nobody has booked, starting more than `days_ahead`
+    days from now (soonest first, or latest first)."""
+    from django.utils import timezone
+
+    from bookings.models import Slot
+
+    return list(
+        Slot.objects.filter(
+            office=office,
+            starts_at__gt=timezone.now() + dt.timedelta(days=days_ahead),
+            cancelled_at__isnull=True,
+            bookings__isnull=True,
+        ).order_by("-starts_at" if latest_first else "starts_at")[:count]
+    )
+
+
 def _people_ready_to_book(people) -> None:
     from django.utils import timezone
 
@@ -41,10 +58,9 @@ def _run_together(target, count: int) -> None:
 
 def contention(office, worker_pids: list[int] | None = None) -> dict:
     import httpx
-    from django.utils import timezone
 
     from accounts.models import User
-    from bookings.models import Booking, Slot
+    from bookings.models import Booking
 
     # People who may book online: the bulk past bookings make some no-shows, and a person
     # with recent no-shows is restricted (a refusal that would read as neither outcome).
@@ -56,14 +72,7 @@ def contention(office, worker_pids: list[int] | None = None) -> dict:
     _people_ready_to_book(people)
     token = "a" * 32
     cookies = [f"{session_cookie(p)}; csrftoken={token}" for p in people]
-    free = list(
-        Slot.objects.filter(
-            office=office,
-            starts_at__gt=timezone.now() + dt.timedelta(days=3),
-            cancelled_at__isnull=True,
-            bookings__isnull=True,
-        ).order_by("starts_at")[: 1 + CLIENTS * DISTINCT_PER_CLIENT]
-    )
+    free = free_slots(office, 1 + CLIENTS * DISTINCT_PER_CLIENT)
     form = {
         "csrfmiddlewaretoken": token,
         "full_name": "ベンチ 太郎",

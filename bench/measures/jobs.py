@@ -1,10 +1,10 @@
 """Jobs through one real worker: no-op tasks (the yardstick), room jobs, and confirmations
 end to end."""
 
-import datetime as dt
 import time
 
 from bench.harness import WORKER_QUEUE, Worker
+from bench.measures.contention import free_slots
 
 POLL_SECONDS = 0.02
 
@@ -42,11 +42,10 @@ def job_throughput(office, count: int, warm_up: int) -> dict:
     from django.conf import settings
     from django.core.cache import cache
     from django.db import transaction
-    from django.utils import timezone
 
     from accounts.models import User
     from bench.tasks import noop
-    from bookings.models import Booking, Room, Slot
+    from bookings.models import Booking, Room
     from bookings.services import confirm_booking
     from bookings.tasks import issue_room_task
     from portal.celery import app
@@ -89,13 +88,7 @@ def job_throughput(office, count: int, warm_up: int) -> dict:
 
     needed = 2 * count + warm_up
     people = list(User.objects.filter(email__startswith="bench-p")[200 : 200 + needed])
-    slots = list(
-        Slot.objects.filter(
-            office=office,
-            starts_at__gt=timezone.now() + dt.timedelta(days=3),
-            bookings__isnull=True,
-        ).order_by("-starts_at")[:needed]
-    )
+    slots = free_slots(office, needed, latest_first=True)
     if len(slots) < needed or len(people) < needed:
         raise SystemExit(f"job benchmark: not enough free slots or people at {office.slug}")
     # Started only now: a worker left running would take the next run's jobs.

@@ -2,12 +2,11 @@
 office, while other visitors keep loading an office page (wrk); then as many press it on
 `scale.rush_slots` slots. Run once per server mode, each on offices and people of its own."""
 
-import datetime as dt
 import threading
 import time
 
 from bench.harness import BASE, Scale, say, session_cookie, wrk
-from bench.measures.contention import _people_ready_to_book
+from bench.measures.contention import _people_ready_to_book, free_slots
 
 FORM = {"full_name": "ベンチ 太郎", "full_name_kana": "ベンチ タロウ", "job_seeker_number": ""}
 
@@ -21,21 +20,6 @@ def _people(first: int, count: int):
         .exclude(bookings__status=Booking.Status.NO_SHOW)
         .exclude(bookings__status__in=Booking.ACTIVE)
         .order_by("pk")[first : first + count]
-    )
-
-
-def _free_slots(office, count: int, days_ahead: int):
-    from django.utils import timezone
-
-    from bookings.models import Slot
-
-    return list(
-        Slot.objects.filter(
-            office=office,
-            starts_at__gt=timezone.now() + dt.timedelta(days=days_ahead),
-            cancelled_at__isnull=True,
-            bookings__isnull=True,
-        ).order_by("starts_at")[:count]
     )
 
 
@@ -109,7 +93,7 @@ def rush(mode: str, office, same_office, page_office, scale: Scale, first_person
     before = wrk(page, clients, "3s")
 
     say(f"rush ({mode}): {n} people on {n} distinct slots, {page} loaded meanwhile")
-    slots = _free_slots(office, n, days_ahead=3)
+    slots = free_slots(office, n)
     assert len(slots) == n, "not enough free slots for the rush"
     during: dict = {}
 
@@ -132,7 +116,7 @@ def rush(mode: str, office, same_office, page_office, scale: Scale, first_person
     )
 
     say(f"rush ({mode}): {n} people on {scale.rush_slots} slots")
-    few = _free_slots(same_office, scale.rush_slots, days_ahead=10)
+    few = free_slots(same_office, scale.rush_slots, days_ahead=10)
     assert len(few) == scale.rush_slots
     crowded = _burst(same_office, second, few)
     crowded["active_bookings_on_the_slots"] = Booking.objects.filter(
