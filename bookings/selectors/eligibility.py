@@ -178,18 +178,21 @@ def own_counsellor_rule(asking: Asking) -> Refusal | None:
     """A person in continuing support (I2(3)) books their own counsellor's slots."""
     if asking.slot is None:
         return None
-    if asking.standing is not None:
+    counsellor: Counsellor | None = None
+    if asking.standing is not None:  # read with the slot: the counsellor's id alone
         counsellor_id = asking.standing.own_counsellor_id
     else:
         support = support_of(asking.user, asking.office)
-        counsellor_id = support.counsellor_id if support else None
+        counsellor_id, counsellor = (
+            (support.counsellor_id, support.counsellor) if support else (None, None)
+        )
     if counsellor_id is None or asking.slot.counsellor_id == counsellor_id:
         return None
-    name = Counsellor.objects.filter(pk=counsellor_id).values_list("display_name", flat=True)[0]
+    counsellor = counsellor or Counsellor.objects.get(pk=counsellor_id)  # refusals only
     return Refusal(
         "own_counsellor",
         _("This office books you with your counsellor, %(name)s: please choose one of their times.")
-        % {"name": name},
+        % {"name": counsellor.display_name},
         _("See their free times."),
         asking.office.get_absolute_url(),
     )
