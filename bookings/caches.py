@@ -17,11 +17,18 @@
   bumps it on commit (`receivers`); the number of offices found is part of the key, so
   offices added in bulk (no signal) show at once too.
 
+- `office_pages`: an office's whole page as one visitor sees it (anonymous, or a signed-in
+  person), per language, day, week shown and path, kept under the stamps of what it
+  shows: the office's `slot_weeks` version, the offices' version (`ALL_OFFICES`: an edit
+  of the office), the person's `my_page` version and their unread count. A page with a
+  message to show, a full session (whose waiting list is the person's), another query
+  string or an office without a cut-off day is rendered each time.
+
 Entries live 60 s at most, which bounds what the clock alone changes (a consultation
 ending, revised terms coming into force) and any edit made outside the code that bumps.
 """
 
-from portal.fragments import VersionedFragments
+from portal.fragments import KeptPages, VersionedFragments
 
 FRAGMENT_SECONDS = 60
 
@@ -29,3 +36,4 @@ slot_weeks = VersionedFragments("slots", seconds=FRAGMENT_SECONDS)
 my_page = VersionedFragments("mypage", seconds=FRAGMENT_SECONDS)
 offices = VersionedFragments("offices", seconds=FRAGMENT_SECONDS)
 ALL_OFFICES = 0  # the owner of `offices`' one version
+office_pages = KeptPages("officepage", seconds=FRAGMENT_SECONDS)

@@ -368,7 +368,8 @@ def test_the_kept_counsellor_follows_assignments_and_the_counsellors_name(
     # The office's rules edited (no bump of the person): their part and counsellor afresh.
     office = Office.objects.get(slug="itami-test")
     office.name_en = "Itami, renamed"
-    office.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        office.save()  # commits: the kept pages of the office are stale (`caches.offices`)
     page = office_page(alices)[0]
     assert "Itami, renamed" in page[page.index('id="eligibility-heading"') :]
     assert "Slots of your counsellor, 伊丹 太郎" in page and link(their_slot) not in page

@@ -36,7 +36,8 @@ def query_counts(office_one, office_eight, user) -> dict:
     from bookings.caches import my_page
 
     def count(client, path, *, fresh_lists: bool = False):
-        client.get(path)  # warm
+        client.get(path)  # warm: the page learns the office, then is kept
+        client.get(path)
         if fresh_lists:  # as after a change to the person's bookings or consents
             my_page.changed(user.pk)
         with CaptureQueriesContext(connection) as captured:
@@ -71,9 +72,11 @@ def _count(client, path: str) -> int:
     return len(captured)
 
 
-def signed_in_query_counts(user, office_slug: str) -> dict:
+def signed_in_query_counts(user, office_slug: str, rendered: str) -> dict:
     """The office page signed in, for a person with consents, a profile and a booking at
-    an office with terms: with their part kept, and rendered afresh."""
+    an office with terms: the page kept whole (`caches.office_pages`); rendered with the
+    person's part kept (`rendered`: a query string the page is not kept for); and
+    rendered afresh, the person's part too."""
     from django.test import Client
 
     from bookings.caches import my_page
@@ -81,10 +84,13 @@ def signed_in_query_counts(user, office_slug: str) -> dict:
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     path = f"/offices/{office_slug}/"
-    client.get(path)  # warm
-    kept = _count(client, path)
+    for _ in range(2):  # warm: the page learns the office, then is kept
+        client.get(path)
+    page_kept = _count(client, path)
+    client.get(f"{path}?{rendered}")
+    part_kept = _count(client, f"{path}?{rendered}")
     my_page.changed(user.pk)  # as after a change of the person's state (autocommit)
-    return {"kept": kept, "afresh": _count(client, path)}
+    return {"page_kept": page_kept, "kept": part_kept, "afresh": _count(client, path)}
 
 
 def home_query_counts() -> dict:

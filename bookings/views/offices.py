@@ -5,8 +5,10 @@ import datetime as dt
 import hashlib
 from typing import cast
 
+from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -14,8 +16,10 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from accounts.context_processors import unread_cache_key
 from accounts.models import User
 from accounts.selectors import profile_for
+from portal.fragments import PageTicket
 
 from .. import caches, selectors
 from ..forms import OfficeFinderForm
@@ -188,24 +192,81 @@ def _sessions_html(request: HttpRequest, office: Office, now: dt.datetime) -> st
 def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
     htmx = bool(getattr(request, "htmx", False))
+    kept, ticket = (None, None) if htmx else _kept_page(request, slug, now)
+    if kept is not None:
+        return _page_response(request, kept)
     office, counsellor, eligibility_html = _office_and_person(request, slug, now, part=not htmx)
     slots_html = _slots_html(request, office, now, counsellor)
     if htmx:
         return HttpResponse(slots_html)
     sessions_html = _sessions_html(request, office, now)
+    full = FULL_MARK in sessions_html
     context: dict[str, object] = {
         "office": office,
         "slots_html": slots_html,
         "counsellor": counsellor,
         "sessions_html": sessions_html,
         # The waiting lists are read only when the (cached) list shows a full session.
-        "full_sessions": (
-            full_sessions(office, request.user, now) if FULL_MARK in sessions_html else []
-        ),
+        "full_sessions": full_sessions(office, request.user, now) if full else [],
+        # The page is rendered with a placeholder that each response replaces with its
+        # own token, so that a kept page never holds one.
+        "csrf_token": CSRF_PLACEHOLDER,
     }
     if eligibility_html is not None:
         context["eligibility_html"] = eligibility_html
-    return render(request, "bookings/office_detail.html", context)
+    html = render_to_string("bookings/office_detail.html", context, request=request)
+    known = _OFFICE_PKS.setdefault(slug, office.pk)
+    if ticket is not None and not full and office.booking_cutoff_days > 0 and known == office.pk:
+        caches.office_pages.put(ticket, html)
+    _OFFICE_PKS[slug] = office.pk
+    return _page_response(request, html)
+
+
+# A value no token takes (tokens are letters and digits): the kept page's token.
+CSRF_PLACEHOLDER = "csrf-token-of-this-response"
+# The slug's office in this process, for the version key of its slots: filled by each
+# rendering, checked by each storing (a slug given to another office renders afresh).
+_OFFICE_PKS: dict[str, int] = {}
+
+
+def _kept_page(
+    request: HttpRequest, slug: str, now: dt.datetime
+) -> tuple[str | None, PageTicket | None]:
+    """The office's whole page as this visitor saw it, if nothing it shows has changed
+    since (`caches.office_pages`), and the ticket to keep the page about to be rendered.
+    Only the plain page and its weeks (``?week=``) are kept, and only with no message to
+    show (a message is shown once)."""
+    office_pk = _OFFICE_PKS.get(slug)
+    week = request.GET.get("week", "")
+    if (
+        office_pk is None
+        or any(name != "week" for name in request.GET)
+        or len(request.GET.getlist("week")) > 1
+        or (week and selectors.parse_week(week) is None)
+        or len(messages.get_messages(request))
+    ):
+        return None, None
+    user = request.user
+    versions = [
+        caches.slot_weeks.version_key(office_pk),
+        caches.offices.version_key(caches.ALL_OFFICES),
+    ]
+    others: list[str] = []
+    if user.is_authenticated:
+        versions.append(caches.my_page.version_key(user.pk))
+        others.append(unread_cache_key(user.pk))
+    parts = (
+        request.get_full_path(),  # the page links to itself (the language switch)
+        get_language(),
+        timezone.localdate(now).isoformat(),
+        str(user.pk or 0),
+        "staff" if user.is_staff else "",
+    )
+    return caches.office_pages.get(parts, versions, others)
+
+
+def _page_response(request: HttpRequest, html: str) -> HttpResponse:
+    return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
 
 
 def _office_and_person(
