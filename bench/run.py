@@ -234,7 +234,7 @@ def smoke_problems(results: dict) -> list[str]:
         for name, m in results[phase].items():
             if not m["requests"] or m["non_2xx_3xx"] or m["socket_errors"]:
                 problems.append(f"{phase} {name}: {m}")
-    if set(results["rush"]) != {"production", "production_width_2", "sync"}:
+    if set(results["rush"]) != {"production", "production_width_2", "gthread"}:
         problems.append(f"rush: only {sorted(results['rush'])}")
     for mode, r in results["rush"].items():
         if r["distinct"]["booked"] != scale_of_run(results).rush or r["distinct"]["errors_5xx"]:

@@ -1,0 +1,56 @@
+"""What each web process would otherwise build at its first requests, built once in
+gunicorn's master before it forks the workers (gunicorn.conf.py, `preload_app`).
+
+The workers then share these pages of memory with the master instead of each holding its
+own copy: the URL patterns and every view module they import, the translation catalogs of
+every language, the portal's compiled templates, the static files' manifest. Nothing here
+opens a connection; whatever the loading opened is closed before the fork, so no worker
+inherits a socket another process uses.
+"""
+
+import logging
+from pathlib import Path
+from typing import cast
+
+from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
+from django.template.loader import get_template
+from django.urls import get_resolver
+from django.utils import translation
+
+logger = logging.getLogger(__name__)
+
+
+def warm_up() -> dict[str, int]:
+    """Load what the first requests would; returns how many templates were compiled."""
+    resolver = get_resolver()
+    resolver.reverse_dict  # noqa: B018 - builds the reverse lookups (imports every view)
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            translation.gettext("Online consultation booking")
+    templates = 0
+    folders = cast(list[Path], settings.TEMPLATES[0]["DIRS"])
+    for folder in folders:
+        for path in sorted(Path(folder).rglob("*.html")):
+            name = path.relative_to(folder).as_posix()
+            try:
+                get_template(name)
+            except (TemplateDoesNotExist, TemplateSyntaxError):  # a fragment of another
+                continue
+            templates += 1
+    try:
+        staticfiles_storage.url("css/portal.css")  # the storage reads its manifest once
+    except ValueError:  # no manifest yet (collectstatic not run): read at the first page
+        logger.warning("the static files' manifest is missing")
+    close_connections()
+    return {"templates": templates}
+
+
+def close_connections() -> None:
+    """Close the database and cache connections this process has, before a fork."""
+    from django.core.cache import caches
+    from django.db import connections
+
+    connections.close_all()
+    caches.close_all()
