@@ -8,18 +8,33 @@ opens a connection; whatever the loading opened is closed before the fork, so no
 inherits a socket another process uses.
 """
 
+import importlib
 import logging
 from pathlib import Path
 from typing import cast
 
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
-from django.template import TemplateDoesNotExist, TemplateSyntaxError
+from django.template import TemplateDoesNotExist, TemplateSyntaxError, engines
 from django.template.loader import get_template
 from django.urls import get_resolver
-from django.utils import translation
+from django.utils import formats, translation
 
 logger = logging.getLogger(__name__)
+
+# What a booking's jobs import at their first sending (Celery's message and event modules,
+# kombu's Redis transport) and the messages' storage; the first requests import them.
+MODULES = (
+    "celery.app.amqp",
+    "celery.app.events",
+    "celery.app.routes",
+    "celery.backends.base",
+    "celery.contrib.django.task",
+    "celery.events.dispatcher",
+    "kombu.transport.redis",
+    "kombu.transport.virtual",
+    "django.contrib.messages.storage.fallback",
+)
 
 
 def warm_up() -> dict[str, int]:
@@ -29,6 +44,10 @@ def warm_up() -> dict[str, int]:
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
             translation.gettext("Online consultation booking")
+            formats.get_format("DATE_FORMAT")  # imports the language's formats
+    engines["django"].engine.template_context_processors  # type: ignore[attr-defined]  # noqa: B018
+    for module in MODULES:
+        importlib.import_module(module)
     templates = 0
     folders = cast(list[Path], settings.TEMPLATES[0]["DIRS"])
     for folder in folders:
