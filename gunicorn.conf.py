@@ -1,14 +1,16 @@
 """gunicorn's settings for the portal (read from the working directory; the Procfile and
 the Dockerfile run gunicorn there).
 
-One request per process: sync workers, 2 × the cores + 1 of them. A booking POST waits at
+One request per process: sync workers, 4 × the cores + 1 of them. A booking POST waits at
 its gate (portal.gates, BOOKING_GATE_WIDTH at a time per machine) in its process while the
-other processes serve pages. `make bench` chose this against gthread workers (one per core
-× 8 threads; bench/HISTORY.md, the runs of 2026-12-02): during a rush of 200 bookings the
-other visitors' office page kept 0.58–0.75× its rate before with sync workers, 0.34–0.45×
-with gthread (the process making a booking has its interpreter busy, and its page threads
-wait for it), and the pages were as fast or faster; the price is memory, 1.8× the peer's
-per machine instead of 0.8×. `WEB_THREADS` above 1 runs gthread workers instead.
+other processes serve pages. A process waiting at the gate uses no processor but is not
+free for a page either, so there are more processes than the usual 2 × the cores + 1:
+`make bench` measured the other visitors' office page during a rush of 200 bookings at
+0.31–0.48× its rate before with 5 sync workers, 0.52–0.84× with 9 and 0.83–0.98× with 13,
+and 0.34–0.49× with 5 gthread workers × 4 or 8 threads (bench/HISTORY.md, the runs of
+2026-12-01); at 8 clients without a rush 9 workers serve a cheap page 5–10 % slower than
+5 (more processes wake for each connection). `WEB_THREADS` above 1 runs gthread workers
+instead.
 
 The master loads the portal before it forks the workers (`preload_app`), builds what the
 first requests would (portal.warmup) and freezes it out of the garbage collector's reach
@@ -21,7 +23,7 @@ import os
 
 threads = int(os.environ.get("WEB_THREADS", "1"))
 worker_class = "sync" if threads == 1 else "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1))
+workers = int(os.environ.get("WEB_CONCURRENCY", 4 * (os.cpu_count() or 1) + 1))
 preload_app = True
 
 

@@ -503,7 +503,11 @@ def report(r: dict) -> str:
                 if "production_width_2" in r["gunicorn"]
                 else ""
             )
-            + f"with {r['gunicorn'].get('gthread') or r['gunicorn'].get('sync')}), "
+            + "with "
+            + " and with ".join(
+                r["gunicorn"][mode] for mode in ("sync", "gthread") if mode in r["gunicorn"]
+            )
+            + "), "
             "production settings, "
             if "gunicorn" in r
             else f"gunicorn with {r['gunicorn_workers']} sync workers and production settings, "

@@ -96,7 +96,8 @@ def measure(scale: Scale) -> dict:
         + (f" × {conf['threads']} threads" if conf["threads"] > 1 else "")
         + ", booking POSTs through a gate one at a time (BOOKING_GATE_WIDTH=1)",
         "production_width_2": "the same with the gate two at a time (BOOKING_GATE_WIDTH=2)",
-        "gthread": f"{cores} gthread workers × 8 threads (the earlier runs of 2026-12-02)",
+        "sync": f"{2 * cores + 1} sync workers (2 × the cores + 1, the default before)",
+        "gthread": f"{2 * cores + 1} gthread workers × 8 threads",
     }
     results["gate_width_default"] = settings.BOOKING_GATE_WIDTH
     results["gunicorn_threads"] = conf["threads"]
@@ -198,11 +199,12 @@ def measure(scale: Scale) -> dict:
         results["contention"] = measures.contention(_office("bench-01"), server.worker_pids())
         results["rush"] = {"production": rush("production")}
         results["memory_large"] = memory_mib(server.worker_pids())
-    # The same rush with the gate two at a time, and with the thread workers of the runs
-    # before (with the portal's default gate).
+    # The same rush with the gate two at a time, with the 2 × cores + 1 sync workers of the
+    # runs before, and with as many thread workers (with the portal's default gate).
     for mode, server in (
         ("production_width_2", Gunicorn(gate_width=2)),
-        ("gthread", Gunicorn(cores, mode="gthread")),
+        ("sync", Gunicorn(2 * cores + 1, mode="sync")),
+        ("gthread", Gunicorn(2 * cores + 1, mode="gthread")),
     ):
         try:
             with server:
@@ -234,7 +236,7 @@ def smoke_problems(results: dict) -> list[str]:
         for name, m in results[phase].items():
             if not m["requests"] or m["non_2xx_3xx"] or m["socket_errors"]:
                 problems.append(f"{phase} {name}: {m}")
-    if set(results["rush"]) != {"production", "production_width_2", "gthread"}:
+    if set(results["rush"]) != {"production", "production_width_2", "sync", "gthread"}:
         problems.append(f"rush: only {sorted(results['rush'])}")
     for mode, r in results["rush"].items():
         if r["distinct"]["booked"] != scale_of_run(results).rush or r["distinct"]["errors_5xx"]:
