@@ -361,6 +361,15 @@ def session_cookie(user) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
 
+CSRF_COOKIE = "csrftoken=" + "c" * 32  # Django's CSRF_COOKIE_NAME, a 32-letter secret
+
+
+def browser_cookies(user) -> str:
+    """What a signed-in person's browser sends: the session, and the CSRF cookie it was
+    given at the sign-in form (a POST, so every signed-in browser holds one)."""
+    return f"{session_cookie(user)}; {CSRF_COOKIE}"
+
+
 def versions() -> dict:
     from importlib.metadata import version
 

@@ -79,6 +79,11 @@ def _pages(r: dict, scale: Scale) -> list[str]:
     return [
         "## Pages (requests per second and latency; ratio to the bare view in bold)",
         "",
+        "The office pages and My Page are requested with the cookies a browser holds there "
+        "(the CSRF cookie an earlier page of the portal gave it; signed in, the session "
+        "too), the home page and the bare view without cookies. `_rendered`: the same page "
+        "with a query string it is not kept for, so rendered at every request.",
+        "",
         f"| page | {headers} |",
         "|---|" + "---|" * len(scale.concurrency),
         f"| *demo data* |{blank}",
@@ -169,7 +174,8 @@ def _issue_20(r: dict, scale: Scale) -> list[str]:
         ]
     lines += [
         f"- Office page signed in (a person with consents, a profile and a booking, at an "
-        f"office with terms) ≥ 0.15× the bare view: {min(signed)}–{max(signed)}× — "
+        f"office with terms; the browser sends its session and CSRF cookies) ≥ 0.15× the "
+        f"bare view: {min(signed)}–{max(signed)}× — "
         f"{_met(min(signed) >= 0.15)}; ≥ 3× the peer's slot page: "
         + (f"{min(vs_peer)}–{max(vs_peer)}× — {_met(min(vs_peer) >= 3)}" if vs_peer else "n/a")
         + f"; CPU ≤ 1.5× the anonymous page: {signed_cpu} ms vs {anonymous_cpu} ms = "

@@ -369,6 +369,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=15),
     },
     "sweep-rooms": {"task": "bookings.tasks.sweep_rooms", "schedule": 60.0},
+    "flush-usage-records": {"task": "accounts.tasks.flush_usage_records", "schedule": 60.0},
     "sweep-no-shows": {"task": "bookings.tasks.sweep_no_shows", "schedule": 60.0},
     # On the minute: offers of a freed seat expire, and close at the booking cut-off.
     "sweep-waiting-lists": {"task": "bookings.tasks.sweep_waiting_lists", "schedule": crontab()},

@@ -20,9 +20,9 @@ from tests.test_office_page_queries import office_with_weeks, person_with_a_book
 pytestmark = pytest.mark.django_db
 FROZEN = jst(2026, 11, 24, 9, 0)
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-# A signed-in view of a kept page: the user (the session is in the cache) and the usage
-# record. An anonymous one: none.
-KEPT_SIGNED_IN = 2
+# A signed-in view of a kept page: the user (the session is in the cache; the usage record
+# goes to Redis). An anonymous one: none.
+KEPT_SIGNED_IN = 1
 KEPT_ANONYMOUS = 0
 
 

@@ -42,6 +42,8 @@ def test_a_signed_in_request_is_recorded_without_query_string_or_address(client,
     client.get(
         "/offices/k/?week=2026-12-07&secret=1", HTTP_USER_AGENT=IPHONE, REMOTE_ADDR="203.0.113.77"
     )
+    assert not UsageRecord.objects.exists()  # appended to Redis, not written by the request
+    assert usage.flush_pending() == 1
     record = UsageRecord.objects.get()
     assert (record.user, record.path_name, record.office_slug) == (user, "office_detail", "k")
     assert record.status_code == 200 and record.is_smartphone
@@ -51,9 +53,20 @@ def test_a_signed_in_request_is_recorded_without_query_string_or_address(client,
     assert "secret" not in stored and "week=" not in stored and "203.0.113" not in stored
 
 
+@pytest.fixture
+def redis_down(monkeypatch):
+    """The cache's Redis unreachable for the usage records (a port nothing listens on)."""
+    import redis
+
+    down = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    monkeypatch.setattr(usage, "_redis", lambda: down)
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_on_postgresql_only_the_usage_record_skips_waiting_for_the_disk(client, make_user, office):
+def test_with_redis_down_the_request_inserts_its_record_without_waiting_for_the_disk(
+    client, make_user, office, redis_down
+):
     """Asynchronous commit for the record's own implicit transaction (one round trip), and
     for nothing after it."""
     from django.db import connection
@@ -74,7 +87,9 @@ def test_on_postgresql_only_the_usage_record_skips_waiting_for_the_disk(client, 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_failed_usage_insert_leaves_the_connection_usable(client, make_user, office, caplog):
+def test_a_failed_usage_insert_leaves_the_connection_usable(
+    client, make_user, office, caplog, redis_down
+):
     from django.db import connection
 
     user = make_user()
@@ -89,6 +104,47 @@ def test_a_failed_usage_insert_leaves_the_connection_usable(client, make_user, o
         with connection.cursor() as cursor:
             cursor.execute("ALTER TABLE accounts_usagerecord DROP CONSTRAINT no_rows")
     assert not UsageRecord.objects.exists()
+
+
+def test_the_pending_records_are_moved_in_batches_once_and_without_deleted_people(
+    client, make_user, office
+):
+    alice, bob = make_user("alice@example.jp"), make_user("bob@example.jp")
+    for person, views in ((alice, 3), (bob, 2)):
+        client.force_login(person)
+        for _ in range(views):
+            client.get("/offices/k/", HTTP_USER_AGENT=DESKTOP)
+    bob.delete()  # between the request and the flush
+    assert usage.flush_pending(batch=2) == 3  # in batches of 2: 2, 2 (one of Bob's), 1
+    assert usage.flush_pending() == 0  # nothing is inserted twice
+    records = UsageRecord.objects.order_by("at")
+    assert [r.user for r in records] == [alice] * 3
+    assert {r.path_name for r in records} == {"office_detail"}
+
+
+def test_a_failed_flush_puts_the_records_back_for_the_next(client, make_user, office, monkeypatch):
+    client.force_login(make_user())
+    client.get("/offices/k/")
+    real = UsageRecord.objects.bulk_create
+
+    def broken(records, **kwargs):
+        raise RuntimeError("the database refused the batch")
+
+    monkeypatch.setattr(UsageRecord.objects, "bulk_create", broken)
+    with pytest.raises(RuntimeError):
+        usage.flush_pending()
+    monkeypatch.setattr(UsageRecord.objects, "bulk_create", real)
+    assert usage.flush_pending() == 1 and UsageRecord.objects.count() == 1
+
+
+def test_the_beat_flushes_the_usage_records_every_minute(settings, client, make_user, office):
+    from accounts.tasks import flush_usage_records
+
+    entry = settings.CELERY_BEAT_SCHEDULE["flush-usage-records"]
+    assert entry == {"task": flush_usage_records.name, "schedule": 60.0}
+    client.force_login(make_user())
+    client.get("/offices/k/")
+    assert flush_usage_records.apply().get() == 1
 
 
 def test_the_device_hash_is_keyed_and_ignores_the_last_octet(settings):
