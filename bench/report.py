@@ -311,7 +311,7 @@ def _rush_met(rush: dict, scale: Scale) -> dict[str, bool]:
 
 def _rushes(r: dict, scale: Scale) -> list[str]:
     lines = []
-    for mode in ("production", "production_width_2", "sync", "gthread"):
+    for mode in ("production", "production_width_1", "production_width_2", "sync", "gthread"):
         rush = r["rush"].get(mode)
         if not rush:
             if f"rush_{mode}_error" in r:
@@ -339,7 +339,12 @@ def _rushes(r: dict, scale: Scale) -> list[str]:
 def _gate_choice(r: dict, scale: Scale) -> list[str]:
     """Which width the figures choose: 2 if it books faster and keeps every other
     target of the rush (other visitors' page ≥ 0.5× included), else 1."""
-    one, two = r["rush"].get("production"), r["rush"].get("production_width_2")
+    by_width = {}
+    for mode in ("production", "production_width_1", "production_width_2"):
+        if rush := r["rush"].get(mode):
+            # Runs before 2026-12-02's third round: "production" was width 1.
+            by_width[rush.get("gate_width", 2 if mode == "production_width_2" else 1)] = rush
+    one, two = by_width.get(1), by_width.get(2)
     if not (one and two):
         return []
     met_two = _rush_met(two, scale)
@@ -504,10 +509,10 @@ def report(r: dict) -> str:
         + ".",
         (
             f"gunicorn as {r['gunicorn']['production']} (the rush also "
-            + (
-                f"{r['gunicorn']['production_width_2']}, and "
-                if "production_width_2" in r["gunicorn"]
-                else ""
+            + "".join(
+                f"{r['gunicorn'][mode]}, and "
+                for mode in ("production_width_1", "production_width_2")
+                if mode in r["gunicorn"]
             )
             + "with "
             + " and with ".join(

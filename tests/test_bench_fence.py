@@ -148,11 +148,14 @@ def test_the_report_states_the_booking_post_the_gate_width_the_home_page_and_mem
         k: v for k, v in r["http_demo"].items() if k.startswith(("bare", "home"))
     }
     r["gunicorn"]["production_width_2"] = "width 2"
+    r["rush"].pop("production_width_1", None)  # the widths are the test's own
     r["rush"]["production"]["distinct"]["bookings_per_second"] = 20.0
     r["rush"]["production"]["page_ratio_during_to_before"] = 0.6
+    r["rush"]["production"]["gate_width"] = 1
     wider = r["rush"]["production_width_2"] = copy.deepcopy(r["rush"]["production"])
     wider["distinct"]["bookings_per_second"] = 25.0
     wider["page_ratio_during_to_before"] = 0.45
+    wider["gate_width"] = 2
     r["gunicorn_threads"] = 8
     extra = {"pss_max": 100.0, "pss_mean": 100.0, "pss_total": 200.0, "peak_total": 290.0}
     extra["workers"] = 2

@@ -47,7 +47,7 @@ def to_the_booking(request: HttpRequest, booking: Booking) -> HttpResponse:
     return redirect("booking_detail", pk=booking.pk)
 
 
-# A rush of booking POSTs passes one at a time per machine (portal.gates).
+# A rush of booking POSTs passes BOOKING_GATE_WIDTH at a time per machine (portal.gates).
 BOOKING_GATE = Gate("booking")
 
 
