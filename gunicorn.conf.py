@@ -7,15 +7,15 @@ other processes serve pages. A process waiting at the gate uses no processor but
 free for a page either, so there are more processes than the usual 2 × the cores + 1:
 `make bench` measured the other visitors' office page during a rush of 200 bookings at
 0.31–0.48× its rate before with 5 sync workers, 0.52–0.84× with 9 and 0.83–0.98× with 13,
-and 0.34–0.49× with 5 gthread workers × 4 or 8 threads (bench/HISTORY.md, the runs of
-2026-12-01); at 8 clients without a rush 9 workers serve a cheap page 5–10 % slower than
-5 (more processes wake for each connection). `WEB_THREADS` above 1 runs gthread workers
+and 0.34–0.60× with 5 gthread workers (bench/HISTORY.md, the runs of 2026-12-02, third
+round); without a rush, at 8 clients, 9 workers serve a cheap page 2–10 % slower than 5
+(each connection wakes every idle worker). `WEB_THREADS` above 1 runs gthread workers
 instead.
 
 The master loads the portal before it forks the workers (`preload_app`), builds what the
 first requests would (portal.warmup) and freezes it out of the garbage collector's reach
 (gc.freeze), so that the workers share those pages of memory instead of copying them: the
-bench measured 96 → 67 MiB proportional memory per worker. A code change needs a restart
+bench measured 97 → 46 MiB proportional memory (Pss) per worker. A code change needs a restart
 of gunicorn (not a HUP of the master) to be loaded."""
 
 import gc

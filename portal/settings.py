@@ -137,7 +137,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Booking POSTs let in at once per machine (portal.gates; the bench measures 1 and 2 and
-# chose 2 with gunicorn.conf.py's workers: bench/HISTORY.md, the runs of 2026-12-02).
+# chose 2 with gunicorn.conf.py's workers: bench/HISTORY.md, the runs of 2026-12-02,
+# third round).
 BOOKING_GATE_WIDTH = _int("BOOKING_GATE_WIDTH", 2, minimum=1)
 
 # Redis is optional: without it, the cache is a folder and Celery's broker is kombu's
