@@ -151,10 +151,12 @@ def test_the_report_states_the_booking_post_the_gate_width_the_home_page_and_mem
     r["rush"].pop("production_width_1", None)  # the widths are the test's own
     r["rush"]["production"]["distinct"]["bookings_per_second"] = 20.0
     r["rush"]["production"]["page_ratio_during_to_before"] = 0.6
+    r["rush"]["production"]["page_ratio_inside_burst"] = 0.6
     r["rush"]["production"]["gate_width"] = 1
     wider = r["rush"]["production_width_2"] = copy.deepcopy(r["rush"]["production"])
     wider["distinct"]["bookings_per_second"] = 25.0
     wider["page_ratio_during_to_before"] = 0.45
+    wider["page_ratio_inside_burst"] = 0.45
     wider["gate_width"] = 2
     r["gunicorn_threads"] = 8
     extra = {"pss_max": 100.0, "pss_mean": 100.0, "pss_total": 200.0, "peak_total": 290.0}
@@ -177,3 +179,21 @@ def test_the_report_states_the_booking_post_the_gate_width_the_home_page_and_mem
     r["gunicorn_threads"] = 1
     r["memory_large"]["workers"] = 5
     assert "What the difference buys: each worker loads" in report.report(r)
+
+
+def test_the_rush_counts_the_other_visitors_inside_the_burst_only():
+    """wrk's window starts before the burst and may outlast it: the requests outside the
+    burst are taken out at the rate just before, whatever the window's rate says."""
+    from bench.measures.rush import _inside_burst
+
+    # 3 s at 1000 rps, 2000 rps before, a burst of 2 s from 0.3 s: 1 s outside it.
+    found = _inside_burst(1000.0, 2000.0, 3.0, 0.3, 2.0)
+    assert found == {
+        "page_rps_inside_burst": 500.0,
+        "page_ratio_inside_burst": 0.25,
+        "page_seconds_inside_burst": 2.0,
+    }
+    # A burst longer than the window: only the lead is outside.
+    longer = _inside_burst(1000.0, 2000.0, 3.0, 0.3, 5.0)
+    assert longer["page_seconds_inside_burst"] == 2.7
+    assert longer["page_rps_inside_burst"] == round((3000 - 600) / 2.7, 1)

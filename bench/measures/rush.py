@@ -73,6 +73,19 @@ def _burst(office, people, slots) -> dict:
     }
 
 
+def _inside_burst(rps: float, before: float, window: float, lead: float, burst: float) -> dict:
+    """The page's rate while the burst lasted, from wrk's whole window: its requests less
+    those of the window's parts outside the burst (the lead before it, and what is left
+    after a burst shorter than the window), counted at the rate just before."""
+    overlap = min(window, lead + burst) - lead
+    inside = (rps * window - before * (window - overlap)) / overlap
+    return {
+        "page_rps_inside_burst": round(inside, 1),
+        "page_ratio_inside_burst": round(inside / before, 3),
+        "page_seconds_inside_burst": round(overlap, 3),
+    }
+
+
 def rush(mode: str, office, same_office, page_office, scale: Scale, first_person: int) -> dict:
     """`office`: the distinct-slot rush; `same_office`: the rush on `scale.rush_slots`
     slots; `page_office`: the page other visitors load meanwhile."""
@@ -97,12 +110,14 @@ def rush(mode: str, office, same_office, page_office, scale: Scale, first_person
     assert len(slots) == n, "not enough free slots for the rush"
     during: dict = {}
 
+    window, lead = 3.0, 0.3  # wrk's run, and how long it runs before the burst
+
     def visitors() -> None:
-        during.update(wrk(page, clients, "3s"))
+        during.update(wrk(page, clients, f"{window:g}s"))
 
     watcher = threading.Thread(target=visitors)
     watcher.start()
-    time.sleep(0.3)  # wrk is connected and loading the page
+    time.sleep(lead)  # wrk is connected and loading the page
     distinct = _burst(office, people, slots)
     watcher.join()
     distinct["bookings_per_second"] = round(distinct["booked"] / distinct["seconds"], 2)
@@ -130,7 +145,8 @@ def rush(mode: str, office, same_office, page_office, scale: Scale, first_person
         "page_rps_during": during.get("rps", 0),
         "page_during_p99_ms": during.get("p99_ms"),
         "page_ratio_during_to_before": round(during.get("rps", 0) / before["rps"], 3),
-        "page_window_inside_burst": distinct["seconds"] >= 3.3,
+        "page_window_inside_burst": distinct["seconds"] >= window - lead,
+        **_inside_burst(during.get("rps", 0), before["rps"], window, lead, distinct["seconds"]),
         "distinct": distinct,
         "crowded": crowded,
     }
