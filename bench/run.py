@@ -209,11 +209,14 @@ def measure(scale: Scale) -> dict:
     with Gunicorn() as server:  # the portal's default gate, as everywhere below
         results["http_large"] = measures.http_suite("large data", large_pages, scale, server)
         results["contention"] = measures.contention(_office("bench-01"), server.worker_pids())
-        results["rush"] = {"production": {**rush("production"), "gate_width": width}}
         results["memory_large"] = memory_mib(server.worker_pids())
-    # The same rush with the gate's other width, with the 2 × cores + 1 sync workers of the
-    # runs before, and with as many thread workers (with the portal's default gate).
+    # The rush as gunicorn.conf.py serves it, with the gate's other width, with the 2 × cores
+    # + 1 sync workers of the runs before, and with as many thread workers (with the portal's
+    # default gate): each on a server of its own, started for it, and after the same
+    # vacuum of the bookings (measures.rush), so that none inherits another's state.
+    results["rush"] = {}
     for mode, server in (
+        ("production", Gunicorn()),
         (f"production_width_{other}", Gunicorn(gate_width=other)),
         ("sync", Gunicorn(2 * cores + 1, mode="sync")),
         ("gthread", Gunicorn(2 * cores + 1, mode="gthread")),
