@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.cache import caches
 from django.utils import timezone
-from django_redis.cache import RedisCache
 from redis.exceptions import RedisError
 
+from portal.cache import redis_client
 from portal.internals import insert_with_asynchronous_commit
 
 from .models import StaffAccess, UsageRecord, User
@@ -109,21 +109,13 @@ FLUSH_BATCH = 2000
 _FIELDS = ("user_id", "path_name", "office_slug", "method", "status_code", "device_hash")
 
 
-def _redis():
-    """The cache's Redis client, or None when the cache is not Redis."""
-    cache = caches["default"]
-    if not isinstance(cache, RedisCache):
-        return None
-    return cache.client.get_client(write=True)
-
-
 def _pending_key() -> str:
     return caches["default"].make_key(PENDING_KEY)
 
 
 def _append_pending(record: UsageRecord) -> bool:
     """Append the record to the pending list; False if there is no Redis to append to."""
-    client = _redis()
+    client = redis_client()
     if client is None:
         return False
     row = [record.at.isoformat(), *(getattr(record, f) for f in _FIELDS), record.is_smartphone]
@@ -138,7 +130,7 @@ def flush_pending(*, batch: int = FLUSH_BATCH) -> int:
     """Move the pending records into the table, `batch` at a time (each taken from the
     list atomically, so two flushes at once never insert a record twice); the records
     of people deleted meanwhile are dropped. Returns how many were inserted."""
-    client = _redis()
+    client = redis_client()
     if client is None:
         return 0
     key = _pending_key()

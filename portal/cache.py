@@ -14,6 +14,8 @@ The backend is django-redis (`settings.CACHES`), which keeps its Redis clients a
   by /health/ as `cache_errors`, per process), and one record per kind of error and
   interval is let through, saying how many like it were held back.
 - `errors()`: that count.
+- `redis_client()`: Redis itself, for what goes past the cache's interface (a health check
+  that must see an outage, a list), or None when the cache is not Redis.
 
 The system check portal.E001 (portal/checks.py) refuses a Redis cache configured without
 these: errors not ignored, not logged, or logged where nothing counts them.
@@ -23,7 +25,9 @@ import logging
 import threading
 import time
 
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django_redis import get_redis_connection
 from django_redis.cache import RedisCache
 
 LOGGER_NAME = "portal.cache"
@@ -35,6 +39,14 @@ _errors = 0
 def errors() -> int:
     """How many cache errors this process has ignored since it started."""
     return _errors
+
+
+def redis_client():
+    """The default cache's Redis client (its errors are not ignored), or None when the
+    cache is not Redis."""
+    if not isinstance(caches[DEFAULT_CACHE_ALIAS], RedisCache):
+        return None
+    return get_redis_connection(DEFAULT_CACHE_ALIAS)
 
 
 def _count_error() -> None:

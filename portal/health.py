@@ -10,10 +10,9 @@ from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.crypto import get_random_string
-from django_redis import get_redis_connection
-from django_redis.cache import RedisCache
 from kombu import Connection
 
+from .cache import redis_client
 from .models import WorkerHeartbeat
 
 # The beat sends the heartbeat job every minute: three missed beats make it late.
@@ -31,8 +30,7 @@ def check_cache() -> None:
     the cache, which ignores connection errors, an outage would read as a mere miss."""
     backend = caches[DEFAULT_CACHE_ALIAS]
     key = backend.make_key("health:" + get_random_string(12))
-    if isinstance(backend, RedisCache):
-        redis = get_redis_connection(DEFAULT_CACHE_ALIAS)
+    if (redis := redis_client()) is not None:
         redis.set(key, b"ok", ex=10)
         if redis.get(key) != b"ok":
             raise RuntimeError("Redis did not return the value just written")

@@ -105,7 +105,7 @@ def test_the_cache_check_writes_and_reads_redis_itself(settings, monkeypatch):
         def delete(self, key):
             written.pop(key)
 
-    monkeypatch.setattr(health, "get_redis_connection", lambda alias: FakeRedis())
+    monkeypatch.setattr("portal.cache.get_redis_connection", lambda alias: FakeRedis())
     health.check_cache()  # wrote, read back and deleted
     assert written == {}
     monkeypatch.setattr(FakeRedis, "set", lambda self, key, value, ex: None)

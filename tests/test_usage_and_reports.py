@@ -59,7 +59,7 @@ def redis_down(monkeypatch):
     import redis
 
     down = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
-    monkeypatch.setattr(usage, "_redis", lambda: down)
+    monkeypatch.setattr(usage, "redis_client", lambda: down)
 
 
 @pytest.mark.postgres

@@ -215,10 +215,10 @@ def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if eligibility_html is not None:
         context["eligibility_html"] = eligibility_html
     html = render_to_string("bookings/office_detail.html", context, request=request)
-    known = _OFFICE_PKS.setdefault(slug, office.pk)
-    if ticket is not None and not full and office.booking_cutoff_days > 0 and known == office.pk:
-        caches.office_pages.put(ticket, html)
+    stamped_for = _OFFICE_PKS.get(slug)  # the office whose slot version the ticket holds
     _OFFICE_PKS[slug] = office.pk
+    if ticket is not None and stamped_for == office.pk and not full and office.booking_cutoff_days:
+        caches.office_pages.put(ticket, html)
     return _page_response(request, html)
 
 
