@@ -36,8 +36,7 @@ def query_counts(office_one, office_eight, user) -> dict:
     from bookings.caches import my_page
 
     def count(client, path, *, fresh_lists: bool = False):
-        client.get(path)  # warm: the page learns the office, then is kept
-        client.get(path)
+        _warm(client, path)
         if fresh_lists:  # as after a change to the person's bookings or consents
             my_page.changed(user.pk)
         with CaptureQueriesContext(connection) as captured:
@@ -63,6 +62,13 @@ def query_counts(office_one, office_eight, user) -> dict:
     }
 
 
+def _warm(client, path: str) -> None:
+    """Two views: an office page learns its office at the first, is kept at the second
+    (`caches.office_pages`); any other page is simply warm."""
+    for _ in range(2):
+        client.get(path, HTTP_HOST="127.0.0.1")
+
+
 def _count(client, path: str) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -84,8 +90,7 @@ def signed_in_query_counts(user, office_slug: str, rendered: str) -> dict:
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     path = f"/offices/{office_slug}/"
-    for _ in range(2):  # warm: the page learns the office, then is kept
-        client.get(path)
+    _warm(client, path)
     page_kept = _count(client, path)
     client.get(f"{path}?{rendered}")
     part_kept = _count(client, f"{path}?{rendered}")
