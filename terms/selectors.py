@@ -5,10 +5,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
+from portal.internals import Columns
 
 from .models import Consent, TermsDocument, TermsVersion, VersionStatus
 
@@ -146,29 +147,45 @@ class AgreementDue:
         return self.agreed_number is not None
 
 
-def agreements_due(
-    user: User, documents: QuerySet[TermsDocument], at: dt.datetime | None = None
-) -> list[AgreementDue]:
-    """What `consent_needs` says of `documents`, without the versions in between, in one
-    query: for the steps that only need to know what to agree to (applying for a slot)."""
-    at = at or timezone.now()
+_VERSION = Columns(TermsVersion, deferred=("text",))
+_DOCUMENT = Columns(TermsDocument, prefix="document__")
+
+
+def due_candidates(user_id: int, documents: Q) -> QuerySet:
+    """For `agreements_due`: the published versions of the documents `documents` selects (a
+    filter on the versions) that are not retired, each with the number of the latest
+    version of its document the person agreed to, by document and newest effective first.
+    One statement, with no time in it (a `portal.internals.PreparedQuery` can run it)."""
     agreed = (
-        Consent.objects.filter(user=user, version__document=OuterRef("document"))
+        Consent.objects.filter(user_id=user_id, version__document=OuterRef("document"))
         .order_by("-version__number")
         .values("version__number")[:1]
     )
-    current: dict[int, TermsVersion] = {}
-    for version in (
+    return (
         TermsVersion.objects.published()
-        .filter(document__in=documents, effective_at__lte=at, document__retired_at__isnull=True)
-        .select_related("document")
-        .defer("text")
+        .filter(documents, document__retired_at__isnull=True)
         .annotate(agreed_number=Subquery(agreed))
         .order_by("document__position", "document_id", "-effective_at")
-    ):
-        current.setdefault(version.document_id, version)
+        .values_list(*_VERSION.lookups, *_DOCUMENT.lookups, "agreed_number")
+    )
+
+
+def agreements_due(candidates: Iterable[tuple], at: dt.datetime) -> list[AgreementDue]:
+    """What `consent_needs` says of the documents, without the versions in between: of the
+    rows of `due_candidates`, the version of each document in force at `at`, where the
+    person has not agreed to it (for the steps that only need to know what to agree to:
+    applying for a slot)."""
+    current: dict[int, tuple[TermsVersion, int | None]] = {}
+    end = len(_VERSION) + len(_DOCUMENT)
+    for row in candidates:
+        version = _VERSION.build(row[: len(_VERSION)])
+        in_force = version.effective_at is not None and version.effective_at <= at
+        if not in_force or version.document_id in current:
+            continue
+        version.document = _DOCUMENT.build(row[len(_VERSION) : end])
+        current[version.document_id] = (version, row[end])
     return [
-        AgreementDue(version, version.agreed_number)  # type: ignore[attr-defined]
-        for version in current.values()
-        if version.agreed_number is None or version.agreed_number < version.number  # type: ignore[attr-defined]
+        AgreementDue(version, agreed)
+        for version, agreed in current.values()
+        if agreed is None or agreed < version.number
     ]

@@ -10,6 +10,7 @@ import inspect
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
+from django.db.models import Field, Q
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.models.sql.query import Query
 from django.db.transaction import TransactionManagementError
@@ -17,8 +18,8 @@ from django.test.utils import CaptureQueriesContext
 from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.models import UsageRecord
-from bookings.models import Slot
-from portal.internals import PreparedQuery, insert_with_asynchronous_commit
+from bookings.models import Office, Slot
+from portal.internals import Columns, PreparedQuery, insert_with_asynchronous_commit
 from tests.factories import jst, make_counsellor, make_office, make_slot
 
 CHANGED = "Django changed what portal.internals relies on: "
@@ -91,6 +92,19 @@ def test_the_database_still_quotes_names_and_says_its_vendor():
     assert connection.vendor in {"postgresql", "sqlite"}, CHANGED + "connection.vendor"
 
 
+def test_options_still_list_the_fields_from_db_takes_in_order():
+    from django.db.models import Model
+
+    fields = getattr(Slot._meta, "concrete_fields", None)
+    assert fields is not None, CHANGED + "Options.concrete_fields"
+    assert [f.attname for f in fields] == [
+        f.attname for f in Slot._meta.get_fields() if isinstance(f, Field) and f.concrete
+    ], CHANGED + "Options.concrete_fields lists the concrete fields in their order"
+    assert {"db", "field_names", "values"} <= _parameters(Model.from_db), (
+        CHANGED + "Model.from_db(db, field_names, values)"
+    )
+
+
 def test_concrete_fields_still_name_their_column():
     field = UsageRecord._meta.get_field("user")
     assert field.concrete, CHANGED + "Field.concrete"
@@ -153,6 +167,47 @@ def test_several_values_go_where_their_lookups_put_them(slots):
     assert between.rows(slots[2].pk, slots[1].pk) == []
 
 
+def test_a_value_goes_to_every_lookup_that_uses_it(slots):
+    office = slots[0].office
+
+    def either(pk: int):
+        return Slot.objects.filter(Q(pk=pk) | Q(office_id=pk)).order_by("pk").values_list("pk")
+
+    prepared = PreparedQuery(either)
+    for value in (office.pk, slots[0].pk, slots[2].pk, -1):
+        assert prepared.rows(value) == list(either(value)), value
+    assert {pk for (pk,) in prepared.rows(office.pk)} >= {slot.pk for slot in slots}
+
+
+def test_columns_make_the_instances_the_orm_makes(slots):
+    slot_columns, office_columns = Columns(Slot), Columns(Office, prefix="office__")
+    deferred = Columns(Slot, deferred=("description",))
+    assert "description" not in deferred.attnames and len(deferred) == len(slot_columns) - 1
+    prepared = PreparedQuery(
+        lambda pk: Slot.objects.filter(pk=pk).values_list(
+            *slot_columns.lookups, *office_columns.lookups, *deferred.lookups
+        )
+    )
+    [row] = prepared.rows(slots[1].pk)
+    slot = slot_columns.build(row[: len(slot_columns)])
+    office = office_columns.build(row[len(slot_columns) : len(slot_columns) + len(office_columns)])
+    orm = Slot.objects.select_related("office").get(pk=slots[1].pk)
+    assert isinstance(slot, Slot) and not slot._state.adding and slot._state.db == "default"
+    for field in Slot._meta.concrete_fields:
+        assert getattr(slot, field.attname) == getattr(orm, field.attname), field.name
+    for field in Office._meta.concrete_fields:
+        assert getattr(office, field.attname) == getattr(orm.office, field.attname), field.name
+    assert (
+        isinstance(office.phone, PhoneNumber)
+        and office.municipality_codes == orm.office.municipality_codes
+    )
+    lazy = deferred.build(row[len(slot_columns) + len(office_columns) :])
+    assert lazy.get_deferred_fields() == {"description"}
+    with CaptureQueriesContext(connection) as captured:
+        assert lazy.description == orm.description  # loaded on first use, as the ORM's
+    assert len(captured.captured_queries) == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_locking_query_needs_a_transaction_as_in_the_orm(slots):
     locking = PreparedQuery(
@@ -167,10 +222,8 @@ def test_a_locking_query_needs_a_transaction_as_in_the_orm(slots):
 def test_what_it_cannot_prepare_is_refused(slots):
     with pytest.raises(ImproperlyConfigured):
         PreparedQuery(lambda pk: Slot.objects.filter(pk=pk)).rows(slots[0].pk)
-    with pytest.raises(ImproperlyConfigured):  # the value twice: which one would change?
-        PreparedQuery(
-            lambda pk: Slot.objects.filter(pk=pk, counsellor_id=pk).values_list("pk")
-        ).rows(slots[0].pk)
+    with pytest.raises(ImproperlyConfigured):  # a value the statement does not take as it is
+        PreparedQuery(lambda pk: Slot.objects.filter(pk=pk + 1).values_list("pk")).rows(1)
     prepared = PreparedQuery(slot_fields)
     with pytest.raises(TypeError):
         prepared.rows(slots[0].pk, slots[1].pk)

@@ -4,7 +4,9 @@
 office and the person's standing there (suspended, own counsellor, issued account) in
 the statement that locks the slot; then, in one more, the slot's taken seats together with
 the person's bookings that the rules count (same slot, overlapping, open, no-shows); then
-the terms versions still to agree to (`terms.selectors.agreements_due`)."""
+the terms versions still to agree to (`agreements_due_for`). Each is a
+`portal.internals.PreparedQuery`: compiled once per process, as Django's Python cost
+several times what the database spends on them."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -19,6 +21,8 @@ from django.db.models import (
 )
 
 from accounts.models import User
+from portal.internals import Columns, PreparedQuery
+from terms.selectors import AgreementDue, agreements_due, due_candidates
 
 from ..models import (
     Booking,
@@ -29,8 +33,20 @@ from ..models import (
     Slot,
     Suspension,
 )
+from . import sessions
 from .eligibility import Standing
 from .restrictions import lifted_later, window_start
+
+
+def _open_bookings_of_slot(slot_id: int) -> QuerySet:
+    return (
+        Booking.objects.filter(slot_id=slot_id, status__in=Booking.ACTIVE)
+        .order_by()
+        .values_list("user_id", "slot__capacity", "slot__kind", "slot__office__slug")
+    )
+
+
+_OPEN_BOOKINGS_OF_SLOT = PreparedQuery(_open_bookings_of_slot)
 
 
 def seen_taken(user: User, slot_id: int, slug: str | None = None) -> bool:
@@ -38,11 +54,7 @@ def seen_taken(user: User, slot_id: int, slug: str | None = None) -> bool:
     (its open bookings, with the slot's capacity and kind). A rush's late applicants are
     answered with it before any lock is waited for or any rule read; the check under the
     locks (`at_slot`) still decides for the others."""
-    rows = list(
-        Booking.objects.filter(slot_id=slot_id, status__in=Booking.ACTIVE)
-        .order_by()
-        .values_list("user_id", "slot__capacity", "slot__kind", "slot__office__slug")
-    )
+    rows = _OPEN_BOOKINGS_OF_SLOT.rows(slot_id)
     if not rows:
         return False
     _user, capacity, kind, office_slug = rows[0]
@@ -54,31 +66,55 @@ def seen_taken(user: User, slot_id: int, slug: str | None = None) -> bool:
     )
 
 
-def slot_with_standing(user: User, slot_id: int) -> QuerySet[Slot]:
-    """The slot with its office, each row annotated with the person's standing at the
-    office: one statement (the service adds the row lock)."""
-    suspensions = Suspension.objects.filter(user=user, lifted_at__isnull=True).filter(
+_SLOT = Columns(Slot)
+_OFFICE = Columns(Office, prefix="office__")
+_STANDING = ("person_suspended", "own_counsellor_id", "person_has_issued_account")
+
+
+def slot_with_standing(user_id: int, slot_id: int) -> QuerySet:
+    """The slot locked, with its office and the person's standing at the office
+    (suspended, own counsellor, issued account): one statement, as rows."""
+    suspensions = Suspension.objects.filter(user_id=user_id, lifted_at__isnull=True).filter(
         Q(office__isnull=True) | Q(office=OuterRef("office_id"))
     )
     support = ContinuingSupport.objects.filter(
-        user=user, office=OuterRef("office_id"), ended_at__isnull=True
+        user_id=user_id, office=OuterRef("office_id"), ended_at__isnull=True
     )
     issued = IssuedAccount.objects.filter(
-        user=user, office=OuterRef("office_id"), revoked_at__isnull=True
+        user_id=user_id, office=OuterRef("office_id"), revoked_at__isnull=True
     )
     return (
         Slot.objects.filter(pk=slot_id)
-        .select_related("office")
+        .select_for_update(of=("self",))
         .annotate(
             person_suspended=Exists(suspensions),
             own_counsellor_id=Subquery(support.values("counsellor_id")[:1]),
             person_has_issued_account=Exists(issued),
         )
+        .order_by()
+        .values_list(*_SLOT.lookups, *_OFFICE.lookups, *_STANDING)
     )
 
 
+_SLOT_WITH_STANDING = PreparedQuery(slot_with_standing, arity=2)
+
+
+def lock_slot_with_standing(user: User, slot_id: int) -> Slot | None:
+    """The slot (None: there is none) locked, read with its office, and the person's
+    standing at the office on it (`standing_of`). Call inside a transaction."""
+    rows = _SLOT_WITH_STANDING.rows(user.pk, slot_id)
+    if not rows:
+        return None
+    row, end = rows[0], len(_SLOT) + len(_OFFICE)
+    slot = _SLOT.build(row[: len(_SLOT)])
+    slot.office = _OFFICE.build(row[len(_SLOT) : end])
+    for name, value in zip(_STANDING, row[end:], strict=True):
+        setattr(slot, name, value)
+    return slot
+
+
 def standing_of(slot: Slot) -> Standing:
-    """The person's standing read with the slot by `slot_with_standing`."""
+    """The person's standing read with the slot by `lock_slot_with_standing`."""
     return Standing(
         suspended=slot.person_suspended,  # type: ignore[attr-defined]
         own_counsellor_id=slot.own_counsellor_id,  # type: ignore[attr-defined]
@@ -101,20 +137,18 @@ class AtSlot:
         return next((s for s in range(1, capacity + 1) if s not in self.seats_taken), None)
 
 
-def at_slot(user: User, slot: Slot, office: Office, now: dt.datetime) -> AtSlot:
-    """One statement: the open bookings of the slot, the person's open bookings and the
-    no-shows that count (call with the person and the slot locked: it sees what the other
-    transactions committed before them)."""
+def _bookings_at_slot(slot_id: int, user_id: int, office_id: int) -> QuerySet:
+    """The open bookings of the slot, and the person's open bookings and no-shows at the
+    office; which of them count now is for `at_slot` to say (the statement has no time in
+    it, so it is compiled once)."""
     active = Q(status__in=Booking.ACTIVE)
-    mine_open = Q(user=user) & active & Q(slot__ends_at__gt=now)
-    since = window_start(office, now)
-    mine_no_shows = Q(
-        user=user, status=Booking.Status.NO_SHOW, slot__office=office, slot__starts_at__gte=since
-    )
-    rows = (
-        Booking.objects.filter((Q(slot=slot) & active) | mine_open | mine_no_shows)
+    mine_no_shows = Q(user_id=user_id, status=Booking.Status.NO_SHOW, slot__office_id=office_id)
+    return (
+        Booking.objects.filter(
+            (Q(slot_id=slot_id) & active) | (Q(user_id=user_id) & active) | mine_no_shows
+        )
         .annotate(
-            lifted=lifted_later(office),
+            lifted=lifted_later(office_id),
             slot_starts=F("slot__starts_at"),
             slot_ends=F("slot__ends_at"),
             slot_office=F("slot__office_id"),
@@ -126,6 +160,17 @@ def at_slot(user: User, slot: Slot, office: Office, now: dt.datetime) -> AtSlot:
             "slot_office", "slot_kind",
         )
     )  # fmt: skip
+
+
+_BOOKINGS_AT_SLOT = PreparedQuery(_bookings_at_slot, arity=3)
+
+
+def at_slot(user: User, slot: Slot, office: Office, now: dt.datetime) -> AtSlot:
+    """One statement: the open bookings of the slot, the person's open bookings and the
+    no-shows that count (call with the person and the slot locked: it sees what the other
+    transactions committed before them)."""
+    since = window_start(office, now)
+    rows = _BOOKINGS_AT_SLOT.rows(slot.pk, user.pk, office.pk)
     seats: set[int] = set()
     already = overlapping = False
     no_shows = open_consultations = open_of_kind = 0
@@ -152,3 +197,27 @@ def at_slot(user: User, slot: Slot, office: Office, now: dt.datetime) -> AtSlot:
     return AtSlot(
         frozenset(seats), already, overlapping, no_shows, open_consultations, open_of_kind
     )
+
+
+def _due_at_office(office_id: int, user_id: int) -> QuerySet:
+    return due_candidates(user_id, Q(document__offices=office_id))
+
+
+def _due_of_document(document_id: int, user_id: int) -> QuerySet:
+    return due_candidates(user_id, Q(document_id=document_id))
+
+
+_DUE_AT_OFFICE = PreparedQuery(_due_at_office, arity=2)
+_DUE_OF_DOCUMENT = PreparedQuery(_due_of_document, arity=2)
+
+
+def agreements_due_for(
+    user: User, office: Office, slot: Slot, now: dt.datetime
+) -> list[AgreementDue]:
+    """The terms versions in force that a booking of `slot` needs and the person has not
+    agreed to (`sessions.terms_documents_for` says which documents): one statement."""
+    if (own := sessions.own_terms_document_id(slot)) is not None:
+        rows = _DUE_OF_DOCUMENT.rows(own, user.pk)
+    else:
+        rows = _DUE_AT_OFFICE.rows(office.pk, user.pk)
+    return agreements_due(rows, now)

@@ -16,9 +16,9 @@ def window_start(office: Office, now: dt.datetime) -> dt.datetime:
     return now - dt.timedelta(days=office.no_show_window_days)
 
 
-def lifted_later(office: Office) -> Exists:
+def lifted_later(office: Office | int) -> Exists:
     """For a booking (the outer row): a restriction was lifted for its person at the office
-    after its start, so it no longer counts."""
+    (or the office's id) after its start, so it no longer counts."""
     return Exists(
         NoShowLift.objects.filter(
             office=office, user=OuterRef("user"), at__gte=OuterRef("slot__starts_at")

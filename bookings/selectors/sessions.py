@@ -18,11 +18,19 @@ def is_session(slot: Slot | None) -> bool:
     return slot is not None and slot.is_session
 
 
+def own_terms_document_id(slot: Slot | None) -> int | None:
+    """A session's own terms document (Itami: the online services terms, I1), if it has
+    one: a booking of it needs consent to that document instead of the office's."""
+    if is_session(slot) and slot is not None:
+        return slot.terms_document_id
+    return None
+
+
 def terms_documents_for(office: Office, slot: Slot | None = None) -> QuerySet[TermsDocument]:
-    """The terms a booking of `slot` needs consent to: a session's own document (Itami:
-    the online services terms, I1), else every document of the office."""
-    if is_session(slot) and slot is not None and slot.terms_document_id is not None:
-        return TermsDocument.objects.filter(pk=slot.terms_document_id)
+    """The terms a booking of `slot` needs consent to: a session's own document, else every
+    document of the office."""
+    if (own := own_terms_document_id(slot)) is not None:
+        return TermsDocument.objects.filter(pk=own)
     return office.terms_documents.all()
 
 

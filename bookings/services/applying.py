@@ -17,17 +17,26 @@ from dataclasses import dataclass
 from typing import Required, TypedDict, Unpack
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.models import Profile, User
-from terms.selectors import AgreementDue, agreements_due
+from portal.internals import Columns, PreparedQuery
+from terms.selectors import AgreementDue
 
 from ..errors import BookingError
 from ..models import Booking, BookingEvent, Office, Slot
 from ..selectors import eligibility, sessions
-from ..selectors.applying import AtSlot, at_slot, seen_taken, slot_with_standing, standing_of
+from ..selectors.applying import (
+    AtSlot,
+    agreements_due_for,
+    at_slot,
+    lock_slot_with_standing,
+    seen_taken,
+    standing_of,
+)
 from ..selectors.waiting import refuse_queue_jump
 from .bookings import (
     _insert_booking,
@@ -97,18 +106,26 @@ class Applying:
         )
 
 
+_PROFILE = Columns(Profile, prefix="profile__")
+
+
+def _person_with_profile(user_id: int) -> QuerySet:
+    return (
+        User.objects.select_for_update(no_key=True, of=("self",))
+        .filter(pk=user_id)
+        .values_list("pk", *_PROFILE.lookups)
+    )
+
+
+_PERSON_WITH_PROFILE = PreparedQuery(_person_with_profile)
+
+
 def _lock_person_with_profile(user: User) -> Profile:
     """Lock the person's row (as `bookings.lock_person`) and read their profile with it."""
-    locked = (
-        User.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("profile")
-        .filter(pk=user.pk)
-        .first()
-    )
-    try:
-        profile = locked.profile if locked is not None else None
-    except Profile.DoesNotExist:
-        profile = None
+    rows = _PERSON_WITH_PROFILE.rows(user.pk)
+    profile = None
+    if rows and rows[0][1] is not None:  # the profile's id: they have one
+        profile = _PROFILE.build(rows[0][1:])
     if profile is None:
         profile, _created = Profile.objects.get_or_create(user=user)
     user._cached_profile = profile  # type: ignore[attr-defined]  # accounts.profile_for
@@ -133,9 +150,7 @@ def applying(
         raise BookingError(_("This slot has just been taken. Please choose another."), "taken")
     with transaction.atomic():
         profile = _lock_person_with_profile(user)
-        slot = (
-            slot_with_standing(user, slot_id).select_for_update(of=("self",)).order_by("pk").first()
-        )
+        slot = lock_slot_with_standing(user, slot_id)
         if slot is None:
             raise BookingError(_("This slot does not exist. Please choose another."), "missing")
         if slug is not None and slot.office.slug != slug:
@@ -155,7 +170,7 @@ def applying(
             open_consultations=found.open_consultations,
             open_of_kind=found.open_of_kind,
         )
-        due = agreements_due(user, sessions.terms_documents_for(office, slot), now)
+        due = agreements_due_for(user, office, slot, now)
         yield Applying(user, profile, slot, office, now, standing, found, due)
 
 
