@@ -34,4 +34,8 @@ def when_ready(server) -> None:
     done = warm_up()
     gc.collect()
     gc.freeze()  # what is loaded now stays shared: the collector never writes to it
-    server.log.info("warmed up before the fork: %s templates", done["templates"])
+    server.log.info(
+        "warmed up before the fork: %s templates, %s prepared queries",
+        done["templates"],
+        done.get("prepared_queries", 0),
+    )

@@ -36,10 +36,12 @@ Everything else used here is public: `Options.get_fields()`, `Field.concrete`,
 `Model._meta.db_table`, cursors.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from threading import Lock
 from typing import cast
+from weakref import WeakSet
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
@@ -50,6 +52,8 @@ from django.db.transaction import TransactionManagementError
 
 # Stand-ins for the parameters while the statement is compiled: integers no primary key
 # takes, found among the compiled statement's parameters wherever the value goes.
+logger = logging.getLogger(__name__)
+
 _MARKS = tuple(-7_103_000_001 - i for i in range(8))
 
 
@@ -76,6 +80,14 @@ class PreparedQuery:
         self._arity = arity
         self._compiled: dict[str, _Compiled] = {}
         self._lock = Lock()
+        _ALL.add(self)
+
+    def prepare(self, using: str = DEFAULT_DB_ALIAS) -> None:
+        """Compile now (else at the first `rows`): gunicorn's master does, before the fork
+        (`prepare_all`), so that no worker's first request pays for it."""
+        with self._lock:
+            if using not in self._compiled:
+                self._compiled[using] = self._compile(using)
 
     def _compile(self, using: str) -> _Compiled:
         marks = _MARKS[: self._arity]
@@ -108,9 +120,8 @@ class PreparedQuery:
         connection = connections[using]
         compiled = self._compiled.get(using)
         if compiled is None:
-            with self._lock:
-                compiled = self._compiled.get(using) or self._compile(using)
-                self._compiled[using] = compiled
+            self.prepare(using)
+            compiled = self._compiled[using]
         if compiled.for_update and transaction.get_autocommit(using):
             # What the ORM says too: a lock outside a transaction would end at once.
             raise TransactionManagementError(
@@ -125,6 +136,25 @@ class PreparedQuery:
             fetched = cursor.fetchall()
         converted = compiled.compiler.results_iter(results=[fetched], tuple_expected=True)
         return cast("list[tuple]", list(converted))
+
+
+_ALL: WeakSet[PreparedQuery] = WeakSet()  # every prepared query still in use
+
+
+def prepare_all(using: str = DEFAULT_DB_ALIAS) -> int:
+    """Compile every prepared query made so far (those of the modules imported), in a
+    transaction (a locking statement compiles only in one); returns how many compiled. One
+    that cannot be prepared is logged and left to fail at its first use."""
+    compiled = 0
+    with transaction.atomic(using=using):
+        for prepared in list(_ALL):
+            try:
+                prepared.prepare(using)
+            except ImproperlyConfigured:
+                logger.exception("a prepared query that cannot be compiled: %r", prepared)
+                continue
+            compiled += 1
+    return compiled
 
 
 class Columns[M: Model]:

@@ -3,7 +3,9 @@ gunicorn's master before it forks the workers (gunicorn.conf.py, `preload_app`).
 
 The workers then share these pages of memory with the master instead of each holding its
 own copy: the URL patterns and every view module they import, the translation catalogs of
-every language, the portal's compiled templates, the static files' manifest. Nothing here
+every language, the portal's compiled templates, the static files' manifest, the hot
+paths' prepared statements (`portal.internals.PreparedQuery`), Celery's app bound to its
+tasks. Nothing here
 opens a connection; whatever the loading opened is closed before the fork, so no worker
 inherits a socket another process uses.
 """
@@ -15,10 +17,13 @@ from typing import cast
 
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.db import DatabaseError
 from django.template import TemplateDoesNotExist, TemplateSyntaxError, engines
 from django.template.loader import get_template
 from django.urls import get_resolver
 from django.utils import formats, translation
+
+from portal.internals import prepare_all
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +67,29 @@ def warm_up() -> dict[str, int]:
         staticfiles_storage.url("css/portal.css")  # the storage reads its manifest once
     except ValueError:  # no manifest yet (collectstatic not run): read at the first page
         logger.warning("the static files' manifest is missing")
+    prepared = _prepare_queries()
+    _prepare_jobs()
     close_connections()
-    return {"templates": templates}
+    return {"templates": templates, "prepared_queries": prepared}
+
+
+def _prepare_queries() -> int:
+    """The hot paths' statements compiled (portal.internals; the booking POST's reads):
+    0 if the database cannot say what its SQL is now (each worker compiles at first use)."""
+    try:
+        return prepare_all()
+    except DatabaseError as error:
+        logger.warning("the prepared queries are compiled at their first use: %s", error)
+        return 0
+
+
+def _prepare_jobs() -> None:
+    """Celery's app bound to its tasks and its (disabled) result backend loaded, as the
+    first job a request sends would; the broker's connection stays each worker's own."""
+    from portal.celery import app
+
+    app.finalize(auto=True)
+    app.backend  # noqa: B018 - found by name among the installed packages' entry points
 
 
 def close_connections() -> None:

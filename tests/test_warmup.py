@@ -31,6 +31,47 @@ def test_the_warm_up_compiles_the_templates_and_leaves_no_connection_open():
     assert cache.get("warm-up-test") == 1  # the cache reconnects at its next use
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_warm_up_compiles_the_prepared_queries_and_binds_the_jobs(monkeypatch):
+    from celery import current_app
+
+    from bookings.selectors import applying
+    from portal import internals
+
+    booking_reads = [
+        applying._OPEN_BOOKINGS_OF_SLOT,
+        applying._SLOT_WITH_STANDING,
+        applying._BOOKINGS_AT_SLOT,
+        applying._DUE_AT_OFFICE,
+        applying._DUE_OF_DOCUMENT,
+    ]
+    for prepared in internals._ALL:
+        monkeypatch.setattr(prepared, "_compiled", {})  # as in a new process
+    done = warm_up()
+    assert done["prepared_queries"] >= len(booking_reads) + 1  # and the room job's
+    assert all("default" in prepared._compiled for prepared in booking_reads)
+    assert getattr(current_app, "finalized", False) and connection.connection is None
+    # After the fork a worker runs them as compiled: no statement is built again.
+    compiled = []
+    monkeypatch.setattr(internals.PreparedQuery, "_compile", lambda *a: compiled.append(a))
+    assert applying._OPEN_BOOKINGS_OF_SLOT.rows(-1) == [] and compiled == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_database_the_queries_are_compiled_at_their_first_use(monkeypatch, caplog):
+    from django.db import OperationalError
+
+    from portal import internals
+
+    def unreachable(using: str = "default") -> int:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr("portal.warmup.prepare_all", unreachable)
+    assert warm_up()["prepared_queries"] == 0
+    assert "compiled at their first use" in caplog.text
+    assert internals._ALL  # and each compiles when first run, as before
+
+
 def test_gunicorn_preloads_the_portal_and_warms_it_up_in_the_master(monkeypatch):
     conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert conf["preload_app"] is True
@@ -38,7 +79,7 @@ def test_gunicorn_preloads_the_portal_and_warms_it_up_in_the_master(monkeypatch)
 
     def warm_up() -> dict[str, int]:
         calls.append("warm")
-        return {"templates": 3}
+        return {"templates": 3, "prepared_queries": 8}
 
     monkeypatch.setattr("portal.warmup.warm_up", warm_up)
     logged = []
@@ -52,7 +93,9 @@ def test_gunicorn_preloads_the_portal_and_warms_it_up_in_the_master(monkeypatch)
     frozen = gc.get_freeze_count()
     try:
         conf["when_ready"](Server)
-        assert calls == ["warm"] and logged == ["warmed up before the fork: 3 templates"]
+        assert calls == ["warm"] and logged == [
+            "warmed up before the fork: 3 templates, 8 prepared queries"
+        ]
         assert gc.get_freeze_count() > frozen
     finally:
         gc.unfreeze()
