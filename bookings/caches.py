@@ -14,8 +14,13 @@
 
 - `offices`: the home page's cards of a page of offices, per search, page and language,
   under one version for all offices (`ALL_OFFICES`): every save or delete of an office
-  bumps it on commit (`receivers`); the number of offices found is part of the key, so
-  offices added in bulk (no signal) show at once too.
+  bumps it on commit (`receivers`); the number of offices found is part of the key.
+- `home_pages`: the whole home page as one visitor sees it, per path (the finder's search
+  and page), language, person and staff rights, kept under the offices' version and, signed
+  in, the person's unread count (the header shows it). Offices added in bulk without a
+  save signal show when the kept page ends (a minute at most), or at once if the import
+  calls `offices.changed(ALL_OFFICES)`. A page with a message to show, another query
+  string or a search the finder refuses is rendered each time.
 
 - `office_pages`: an office's whole page as one visitor sees it (anonymous, or a signed-in
   person), per language, day, week shown and path, kept under the stamps of what it
@@ -37,3 +42,4 @@ my_page = VersionedFragments("mypage", seconds=FRAGMENT_SECONDS)
 offices = VersionedFragments("offices", seconds=FRAGMENT_SECONDS)
 ALL_OFFICES = 0  # the owner of `offices`' one version
 office_pages = KeptPages("officepage", seconds=FRAGMENT_SECONDS)
+home_pages = KeptPages("homepage", seconds=FRAGMENT_SECONDS)

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,7 @@ from django.utils.translation import get_language
 from accounts.context_processors import unread_cache_key
 from accounts.models import User
 from accounts.selectors import profile_for
-from portal.fragments import PageTicket
+from portal.fragments import KeptPages, PageTicket
 
 from .. import caches, selectors
 from ..forms import OfficeFinderForm
@@ -41,7 +41,11 @@ OFFICES_PER_PAGE = 20
 
 def home(request: HttpRequest) -> HttpResponse:
     """The offices, a page at a time: all of them, or those the finder found (by the
-    postal code of the person's address, a prefecture, a name)."""
+    postal code of the person's address, a prefecture, a name). Kept whole per visitor
+    (`caches.home_pages`) while no office changes."""
+    kept, ticket = _kept_home(request)
+    if kept is not None:
+        return _page_response(request, kept)
     form = OfficeFinderForm(request.GET or None)
     offices = Office.objects.all()
     search: tuple[str, ...] = ()
@@ -63,18 +67,68 @@ def home(request: HttpRequest) -> HttpResponse:
     page = Paginator(offices, OFFICES_PER_PAGE).get_page(request.GET.get("page"))
     code = form.cleaned_data.get("postal_code", "") if form.is_bound and form.is_valid() else ""
     selected_prefecture = form["prefecture"].value() or ""
-    return render(
-        request,
-        "bookings/home.html",
-        {
-            "form": form,
-            "prefecture_options": _prefecture_options(form, selected_prefecture),
-            "page": page,
-            "offices_html": _office_cards_html(page, search),
-            "searched": form.is_bound and form.is_valid() and any(form.cleaned_data.values()),
-            "postal_code": f"{code[:3]}-{code[3:]}" if code else "",
-        },
+    context = {
+        "form": form,
+        "prefecture_options": _prefecture_options(form, selected_prefecture),
+        "page": page,
+        "offices_html": _office_cards_html(page, search),
+        "searched": form.is_bound and form.is_valid() and any(form.cleaned_data.values()),
+        "postal_code": f"{code[:3]}-{code[3:]}" if code else "",
+        "csrf_token": CSRF_PLACEHOLDER,  # each response puts its own token in
+    }
+    html = render_to_string("bookings/home.html", context, request=request)
+    if ticket is not None and (not form.is_bound or form.is_valid()):
+        caches.home_pages.put(ticket, html)
+    return _page_response(request, html)
+
+
+# What the finder's address may hold for its page to be kept: its fields and a page number.
+_FINDER_NAMES = frozenset({"postal_code", "prefecture", "name", "page"})
+
+
+def _kept_home(request: HttpRequest) -> tuple[str | None, PageTicket | None]:
+    """The home page as this visitor saw it, if no office has changed since (the offices'
+    version) and their unread count is the same. Only the finder's own query strings are
+    kept (each name once, a page number of four digits at most); a search the form refuses
+    is rendered each time."""
+    query = request.GET
+    if any(name not in _FINDER_NAMES or len(query.getlist(name)) > 1 for name in query) or (
+        len(query.get("page", "")) > 4
+    ):
+        return None, None
+    return _kept_for_visitor(
+        request, caches.home_pages, [caches.offices.version_key(caches.ALL_OFFICES)]
     )
+
+
+def _kept_for_visitor(
+    request: HttpRequest,
+    pages: KeptPages,
+    versions: list[str],
+    *parts: str,
+    person_version: bool = False,
+) -> tuple[str | None, PageTicket | None]:
+    """A page kept whole (`pages`) as this visitor saw it: under the `versions` of what it
+    shows and, signed in, the person's unread count (the header prints it) and with
+    `person_version` their `my_page` version; per path (the page links to itself: the
+    language switch), language, person, staff rights and `parts`. Never with a message to
+    show (a message is shown once)."""
+    if len(messages.get_messages(request)):
+        return None, None
+    user = request.user
+    others: list[str] = []
+    if user.is_authenticated:
+        if person_version:
+            versions = [*versions, caches.my_page.version_key(user.pk)]
+        others.append(unread_cache_key(user.pk))
+    key = (
+        request.get_full_path(),
+        get_language(),
+        str(user.pk or 0),
+        "staff" if user.is_staff else "",
+        *parts,
+    )
+    return pages.get(key, versions, others)
 
 
 # The finder's 48 options per language and chosen prefecture: the same for everyone.
@@ -243,26 +297,14 @@ def _kept_page(
         or any(name != "week" for name in request.GET)
         or len(request.GET.getlist("week")) > 1
         or (week and selectors.parse_week(week) is None)
-        or len(messages.get_messages(request))
     ):
         return None, None
-    user = request.user
     versions = [
         caches.slot_weeks.version_key(office_pk),
         caches.offices.version_key(caches.ALL_OFFICES),
     ]
-    others: list[str] = []
-    if user.is_authenticated:
-        versions.append(caches.my_page.version_key(user.pk))
-        others.append(unread_cache_key(user.pk))
-    parts = (
-        request.get_full_path(),  # the page links to itself (the language switch)
-        get_language(),
-        timezone.localdate(now).isoformat(),
-        str(user.pk or 0),
-        "staff" if user.is_staff else "",
-    )
-    return caches.office_pages.get(parts, versions, others)
+    day = timezone.localdate(now).isoformat()
+    return _kept_for_visitor(request, caches.office_pages, versions, day, person_version=True)
 
 
 def _page_response(request: HttpRequest, html: str) -> HttpResponse:
