@@ -9,7 +9,8 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Profile
@@ -189,6 +190,9 @@ def test_the_person_is_locked_with_their_profile_or_given_one(make_user):
     with transaction.atomic():
         again = _lock_person_with_profile(person)
     assert again.pk == profile.pk and again.family_name == "山田"
+    with CaptureQueriesContext(connection) as captured:
+        assert again.user == person  # read with it: no query
+    assert not captured.captured_queries
     assert again.phone == profile.phone and again.phone.as_national == "090-1234-5678"
 
 

@@ -126,6 +126,7 @@ def _lock_person_with_profile(user: User) -> Profile:
     profile = None
     if rows and rows[0][1] is not None:  # the profile's id: they have one
         profile = _PROFILE.build(rows[0][1:])
+        profile.user = user  # as the ORM's select_related would have it
     if profile is None:
         profile, _created = Profile.objects.get_or_create(user=user)
     user._cached_profile = profile  # type: ignore[attr-defined]  # accounts.profile_for
