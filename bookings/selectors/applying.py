@@ -71,7 +71,7 @@ _OFFICE = Columns(Office, prefix="office__")
 _STANDING = ("person_suspended", "own_counsellor_id", "person_has_issued_account")
 
 
-def slot_with_standing(user_id: int, slot_id: int) -> QuerySet:
+def _slot_with_standing(user_id: int, slot_id: int) -> QuerySet:
     """The slot locked, with its office and the person's standing at the office
     (suspended, own counsellor, issued account): one statement, as rows."""
     suspensions = Suspension.objects.filter(user_id=user_id, lifted_at__isnull=True).filter(
@@ -96,7 +96,7 @@ def slot_with_standing(user_id: int, slot_id: int) -> QuerySet:
     )
 
 
-_SLOT_WITH_STANDING = PreparedQuery(slot_with_standing, arity=2)
+_SLOT_WITH_STANDING = PreparedQuery(_slot_with_standing, arity=2)
 
 
 def lock_slot_with_standing(user: User, slot_id: int) -> Slot | None:
