@@ -37,5 +37,5 @@ def when_ready(server) -> None:
     server.log.info(
         "warmed up before the fork: %s templates, %s prepared queries",
         done["templates"],
-        done.get("prepared_queries", 0),
+        done["prepared_queries"],
     )

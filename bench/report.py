@@ -270,35 +270,34 @@ def _home(r: dict, scale: Scale) -> list[str]:
     else:
         base, base_queries = small, r["queries_home_small"]
         base_count = f"{r['offices_in_all_home_small']}"
-    worst = min(
-        b / a
-        for name in ("home", "home_postal_code")
-        for a, b in zip(ratios(base, name), ratios(large, name), strict=True)
-    )
+
+    def worst(*names: str) -> float:
+        """The lowest ratio large/small of the pages `names` over the concurrencies."""
+        return min(
+            b / a
+            for name in names
+            for a, b in zip(ratios(base, name), ratios(large, name), strict=True)
+        )
+
+    worst_kept = worst("home", "home_postal_code")
     lines = [
         f"- Home page flat from {base_count} to {big_count} offices"
         + (" (a full first page of 20 cards at both)" if small else "")
         + f": list {_span(ratios(base, 'home'))} → {_span(ratios(large, 'home'))} the bare "
         f"view, by postal code {_span(ratios(base, 'home_postal_code'))} → "
         f"{_span(ratios(large, 'home_postal_code'))} (the worst ratio large/small "
-        f"{worst:.2f}, ≥ 0.8) — {_met(worst >= 0.8)}; CPU per request at {max(c)} clients: list "
+        f"{worst_kept:.2f}, ≥ 0.8) — {_met(worst_kept >= 0.8)}; CPU per request at {max(c)} clients: list "
         f"{cpu(base, 'home')} → {cpu(large, 'home')} ms, by postal code "
         f"{cpu(base, 'home_postal_code')} → {cpu(large, 'home_postal_code')} ms; queries "
         f"{base_queries} → {queries} — {_met(base_queries == queries)}."
     ]
     if f"home_rendered@{max(c)}" in base and f"home_rendered@{max(c)}" in large:
-        rendered = [
-            b / a
-            for a, b in zip(
-                ratios(base, "home_rendered"), ratios(large, "home_rendered"), strict=True
-            )
-        ]
         lines.append(
             "  The wrk runs repeat one visitor's view, so they measure the page kept whole "
             "(`caches.home_pages`). Rendered at every request instead (its cards kept), as "
             f"at a first view: {_span(ratios(base, 'home_rendered'))} → "
             f"{_span(ratios(large, 'home_rendered'))} the bare view (the worst ratio "
-            f"large/small {min(rendered):.2f}); CPU {cpu(base, 'home_rendered')} → "
+            f"large/small {worst('home_rendered'):.2f}); CPU {cpu(base, 'home_rendered')} → "
             f"{cpu(large, 'home_rendered')} ms."
         )
     if small:

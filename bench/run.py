@@ -28,11 +28,10 @@ if __package__ in (None, ""):  # run as `python bench/run.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import harness, measures, peer, report
-from bench.harness import Gunicorn, Scale, browser_cookies, memory_mib, say
+from bench.harness import CSRF_COOKIE, Gunicorn, Scale, browser_cookies, memory_mib, say
 from bench.measures import national
 
 RENDERED = "rendered=1"  # a query string the office page is not kept for
-CSRF_COOKIE = harness.CSRF_COOKIE  # an anonymous browser's, given by an earlier page
 
 
 def _at_a_time(width: int) -> str:

@@ -50,10 +50,10 @@ from django.db.models.query import ValuesListIterable
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.transaction import TransactionManagementError
 
-# Stand-ins for the parameters while the statement is compiled: integers no primary key
-# takes, found among the compiled statement's parameters wherever the value goes.
 logger = logging.getLogger(__name__)
 
+# Stand-ins for the parameters while the statement is compiled: integers no primary key
+# takes, found among the compiled statement's parameters wherever the value goes.
 _MARKS = tuple(-7_103_000_001 - i for i in range(8))
 
 
@@ -160,8 +160,8 @@ def prepare_all(using: str = DEFAULT_DB_ALIAS) -> int:
 class Columns[M: Model]:
     """A model's concrete fields as a prepared query selects them (`lookups`, through the
     relation `prefix`, less the `deferred` ones) and the instance made from those values
-    of a row (`build`), as the ORM makes it: `Model.from_db`, deferred fields loaded on
-    first use."""
+    of a row, starting at its column `at` (`build`), as the ORM makes it: `Model.from_db`,
+    deferred fields loaded on first use."""
 
     def __init__(self, model: type[M], *, prefix: str = "", deferred: tuple[str, ...] = ()):
         self.model = model
@@ -175,7 +175,8 @@ class Columns[M: Model]:
     def __len__(self) -> int:
         return len(self.attnames)
 
-    def build(self, values: tuple, *, using: str = DEFAULT_DB_ALIAS) -> M:
+    def build(self, row: tuple, at: int = 0, *, using: str = DEFAULT_DB_ALIAS) -> M:
+        values = row[at : at + len(self.attnames)]
         return self.model.from_db(using, list(self.attnames), values)
 
 

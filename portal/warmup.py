@@ -5,9 +5,9 @@ The workers then share these pages of memory with the master instead of each hol
 own copy: the URL patterns and every view module they import, the translation catalogs of
 every language, the portal's compiled templates, the static files' manifest, the hot
 paths' prepared statements (`portal.internals.PreparedQuery`), Celery's app bound to its
-tasks. Nothing here
-opens a connection; whatever the loading opened is closed before the fork, so no worker
-inherits a socket another process uses.
+tasks. Only the statements need a connection (the database's, for a transaction to
+compile them in); it and whatever else the loading opened are closed before the fork, so
+no worker inherits a socket another process uses.
 """
 
 import importlib

@@ -176,14 +176,13 @@ def agreements_due(candidates: Iterable[tuple], at: dt.datetime) -> list[Agreeme
     person has not agreed to it (for the steps that only need to know what to agree to:
     applying for a slot)."""
     current: dict[int, tuple[TermsVersion, int | None]] = {}
-    end = len(_VERSION) + len(_DOCUMENT)
     for row in candidates:
-        version = _VERSION.build(row[: len(_VERSION)])
+        version = _VERSION.build(row)
         in_force = version.effective_at is not None and version.effective_at <= at
         if not in_force or version.document_id in current:
             continue
-        version.document = _DOCUMENT.build(row[len(_VERSION) : end])
-        current[version.document_id] = (version, row[end])
+        version.document = _DOCUMENT.build(row, len(_VERSION))
+        current[version.document_id] = (version, row[-1])  # the number agreed to
     return [
         AgreementDue(version, agreed)
         for version, agreed in current.values()

@@ -105,10 +105,10 @@ def lock_slot_with_standing(user: User, slot_id: int) -> Slot | None:
     rows = _SLOT_WITH_STANDING.rows(user.pk, slot_id)
     if not rows:
         return None
-    row, end = rows[0], len(_SLOT) + len(_OFFICE)
-    slot = _SLOT.build(row[: len(_SLOT)])
-    slot.office = _OFFICE.build(row[len(_SLOT) : end])
-    for name, value in zip(_STANDING, row[end:], strict=True):
+    row = rows[0]
+    slot = _SLOT.build(row)
+    slot.office = _OFFICE.build(row, len(_SLOT))
+    for name, value in zip(_STANDING, row[len(_SLOT) + len(_OFFICE) :], strict=True):
         setattr(slot, name, value)
     return slot
 

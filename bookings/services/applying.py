@@ -123,11 +123,10 @@ _PERSON_WITH_PROFILE = PreparedQuery(_person_with_profile)
 def _lock_person_with_profile(user: User) -> Profile:
     """Lock the person's row (as `bookings.lock_person`) and read their profile with it."""
     rows = _PERSON_WITH_PROFILE.rows(user.pk)
-    profile = None
     if rows and rows[0][1] is not None:  # the profile's id: they have one
-        profile = _PROFILE.build(rows[0][1:])
+        profile = _PROFILE.build(rows[0], 1)
         profile.user = user  # as the ORM's select_related would have it
-    if profile is None:
+    else:
         profile, _created = Profile.objects.get_or_create(user=user)
     user._cached_profile = profile  # type: ignore[attr-defined]  # accounts.profile_for
     return profile
