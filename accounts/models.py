@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from portal.internals import Columns, PreparedQuery
+
 from .messages import render_subject
 
 if TYPE_CHECKING:
@@ -39,6 +41,31 @@ class UserManager(BaseUserManager["User"]):
         extra["is_staff"] = True
         extra["is_superuser"] = True
         return self._create_user(email, password, **extra)
+
+    def get(self, *args: object, **kwargs: object) -> "User":
+        """`get(pk=…)` and nothing else, the read of every signed-in request (ModelBackend's
+        `get_user`, with the user id of the session), runs as a prepared query: the same
+        row and the same instance as the ORM's, without building the query each time. Any
+        other lookup, and a historical model in a migration, is the ORM's."""
+        pk = kwargs.get("pk") if not args and len(kwargs) == 1 else None
+        if self.model is User and (number := _as_primary_key(pk)) is not None:
+            rows = _USER_BY_PK.rows(number, using=self.db)
+            if not rows:
+                raise User.DoesNotExist(f"{User._meta.object_name} matching query does not exist.")
+            return _USER_COLUMNS.build(rows[0], using=self.db)
+        return super().get(*args, **kwargs)
+
+
+def _as_primary_key(value: object) -> int | None:
+    """`value` as a user id a prepared query can take (an integer, or its decimal digits
+    as the session keeps it), else None."""
+    if type(value) is int:
+        number = value
+    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
+        number = int(value)
+    else:
+        return None
+    return number if 0 < number < 2**63 else None
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -98,6 +125,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.email
+
+
+_USER_COLUMNS = Columns(User)
+_USER_BY_PK = PreparedQuery(
+    lambda pk: User.objects.filter(pk=pk).values_list(*_USER_COLUMNS.lookups)
+)
 
 
 class AccountEvent(models.Model):

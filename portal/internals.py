@@ -6,7 +6,9 @@ Two things on hot paths cost more in Django's Python than in the database:
   room job runs once per confirmation, and on a small machine Django spent three times as
   long building and compiling its two SELECTs as PostgreSQL spent answering them; a booking
   POST's five reads under its locks cost 6 ms of Django's Python against 0.5 ms of
-  PostgreSQL's (`Columns` makes the model instances such a read needs). The
+  PostgreSQL's (`Columns` makes the model instances such a read needs). Every signed-in
+  request reads its user (`User.objects.get(pk=…)`, 0.46 → 0.12 ms of processor time), and
+  My Page its waiting-list entries with their places (5.2 → 2.8 ms for the whole page). The
   queryset stays the one definition of the statement (its joins, its lookups, `FOR UPDATE`
   where the database has it); only the values of its parameters change from run to run,
   and the results pass through the same converters as the ORM's.

@@ -3,13 +3,14 @@ offers themselves; the services move the queue). Behind the office wall like eve
 admin page (`scoping.WALLS`)."""
 
 from django.contrib import admin
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 
 from portal.admin_tools import SafeModelAdmin
 
 from ..models import WaitingEntry
+from ..selectors.waiting import position_in_queue
 
 
 @admin.register(WaitingEntry)
@@ -41,14 +42,7 @@ class WaitingEntryAdmin(SafeModelAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[WaitingEntry]:
-        ahead = WaitingEntry.objects.filter(
-            slot=OuterRef("slot"), status__in=WaitingEntry.ACTIVE, pk__lte=OuterRef("pk")
-        )
-        counted = Subquery(
-            ahead.order_by().values("slot").annotate(n=Count("pk")).values("n"),
-            output_field=IntegerField(),
-        )
-        return super().get_queryset(request).annotate(queue_position=counted)
+        return super().get_queryset(request).annotate(queue_position=position_in_queue())
 
     @admin.display(description=gettext_lazy("place in the queue"))
     def position(self, obj: WaitingEntry) -> int | str:

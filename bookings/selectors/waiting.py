@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from portal.internals import Columns, PreparedQuery
 
 from .. import caches, calendar
 from ..errors import BookingError
@@ -100,29 +101,61 @@ def position_of(entry: WaitingEntry) -> int:
     ).count()
 
 
-def _with_positions(entries: QuerySet[WaitingEntry]) -> list[WaitingEntry]:
-    """The entries, each with its `position` (one query)."""
+def position_in_queue() -> Subquery:
+    """An annotation for entries: the entry's place in its slot's queue (as `position_of`)."""
     ahead = WaitingEntry.objects.filter(
         slot=OuterRef("slot"), status__in=WaitingEntry.ACTIVE, pk__lte=OuterRef("pk")
     )
-    counted = Subquery(
+    return Subquery(
         ahead.order_by().values("slot").annotate(n=Count("pk")).values("n"),
         output_field=IntegerField(),
     )
+
+
+def _with_positions(entries: QuerySet[WaitingEntry]) -> list[WaitingEntry]:
+    """The entries, each with its `position` (one query)."""
     found: list[WaitingEntry] = []
-    for entry in entries.annotate(queue_position=counted):
+    for entry in entries.annotate(queue_position=position_in_queue()):
         entry.position = entry.queue_position
         found.append(entry)
     return found
 
 
+_ENTRY = Columns(WaitingEntry)
+_ENTRY_SLOT = Columns(Slot, prefix="slot__")
+_ENTRY_OFFICE = Columns(Office, prefix="slot__office__")
+
+
+def _entries_of(user_id: int) -> QuerySet:
+    """The person's open entries with their slots, offices and places, as rows."""
+    return (
+        WaitingEntry.objects.filter(
+            user_id=user_id, status__in=WaitingEntry.ACTIVE, slot__cancelled_at__isnull=True
+        )
+        .annotate(queue_position=position_in_queue())
+        .order_by("slot__starts_at", "pk")
+        .values_list(
+            *_ENTRY.lookups, *_ENTRY_SLOT.lookups, *_ENTRY_OFFICE.lookups, "queue_position"
+        )
+    )
+
+
+# My Page reads it at every view (a place moves as the people ahead leave the queue):
+# compiled once (portal.internals), as the ORM's select_related would build the instances.
+_ENTRIES_OF = PreparedQuery(_entries_of)
+
+
 def entries_of(user: User) -> list[WaitingEntry]:
     """The person's open entries (waiting or offered), soonest session first, each with
-    its `position`."""
-    entries = WaitingEntry.objects.filter(
-        user=user, status__in=WaitingEntry.ACTIVE, slot__cancelled_at__isnull=True
-    ).select_related("slot", "slot__office")
-    return _with_positions(entries.order_by("slot__starts_at", "pk"))
+    its slot and office, and its `position`."""
+    found: list[WaitingEntry] = []
+    for row in _ENTRIES_OF.rows(user.pk):
+        entry = _ENTRY.build(row)
+        entry.slot = _ENTRY_SLOT.build(row, len(_ENTRY))
+        entry.slot.office = _ENTRY_OFFICE.build(row, len(_ENTRY) + len(_ENTRY_SLOT))
+        entry.position = row[-1]
+        found.append(entry)
+    return found
 
 
 @dataclass(frozen=True)
