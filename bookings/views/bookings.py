@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import User
 from accounts.selectors import profile_for, signed_in_user
 from portal.gates import Gate, gated
+from portal.jobs import sent_after
 
 from .. import ics, selectors, services
 from ..errors import BookingError
@@ -47,10 +48,12 @@ def to_the_booking(request: HttpRequest, booking: Booking) -> HttpResponse:
     return redirect("booking_detail", pk=booking.pk)
 
 
-# A rush of booking POSTs passes BOOKING_GATE_WIDTH at a time per machine (portal.gates).
+# A rush of booking POSTs passes BOOKING_GATE_WIDTH at a time per machine (portal.gates);
+# the jobs of a booking are sent after its POST has left the gate (portal.jobs).
 BOOKING_GATE = Gate("booking")
 
 
+@sent_after
 @gated(BOOKING_GATE)
 @login_required
 @require_http_methods(["GET", "POST"])
