@@ -136,10 +136,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# Booking POSTs let in at once per machine (portal.gates; the bench measures 1 and 2: at 2
-# the other visitors' page fell to 0.44-0.55x of its rate during a rush, at 1 it kept
-# 0.63-0.76x; bench/HISTORY.md, the runs of 2026-12-02, third round).
-BOOKING_GATE_WIDTH = _int("BOOKING_GATE_WIDTH", 1, minimum=1)
+# Booking POSTs let in at once per machine (portal.gates; the bench measures 1 and 2 on 2
+# cores: since a booking's jobs leave after its POST has left the gate, 2 books about 30 %
+# faster in a rush of 200 and kept the other visitors' page at 0.70-0.98x of its rate in
+# seven runs, against 0.25-0.94x at 1; bench/HISTORY.md, the runs of 2026-12-02, fifth
+# round).
+BOOKING_GATE_WIDTH = _int("BOOKING_GATE_WIDTH", 2, minimum=1)
 
 # Redis is optional: without it, the cache is a folder and Celery's broker is kombu's
 # filesystem transport, so background jobs still really run on a fresh machine.

@@ -1,5 +1,5 @@
 """A rush of booking POSTs passes a few at a time per machine (portal.gates; as many as
-BOOKING_GATE_WIDTH says, 1 by default): within a process (threads) and across processes (file
+BOOKING_GATE_WIDTH says, 2 by default): within a process (threads) and across processes (file
 locks); a POST that waited too long is told to try again and books nothing; GETs never
 wait."""
 
