@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from bookings.models import Booking, Counsellor, Office
-from tests.factories import make_confirmed_booking, make_eligible, make_slot
+from tests.factories import make_confirmed_booking, make_eligible, make_slot_among_demo
 from tests.support.staff import sign_in_staff
 
 ROOT = Path(settings.BASE_DIR)
@@ -107,7 +107,7 @@ def superuser_client(django_user_model):
     start = timezone.localtime().replace(microsecond=0, second=0) + dt.timedelta(days=1)
     person = django_user_model.objects.create_user(email="p@example.jp", password="x-9-horse")
     make_confirmed_booking(
-        make_slot(office, Counsellor.objects.get(office=office), start),
+        make_slot_among_demo(office, Counsellor.objects.get(office=office), start),
         make_eligible(person, office),
     )
     user = django_user_model.objects.get(email="admin@example.jp")

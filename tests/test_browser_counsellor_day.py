@@ -15,7 +15,7 @@ from accounts.models import Message
 from bookings import services
 from bookings.demo.data import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from bookings.models import Booking, Counsellor, Office
-from tests.factories import make_confirmed_booking, make_eligible, make_slot
+from tests.factories import make_confirmed_booking, make_eligible, make_slot_among_demo
 from tests.support.browser import assert_accessible, sign_in_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -59,20 +59,20 @@ def test_the_tomakomai_counsellor_works_the_day(page, make_user):
     first, request_start = the_days_starts()
     people = [make_eligible(make_user(f"day{n}@example.jp"), tomakomai) for n in range(4)]
     absent = make_confirmed_booking(
-        make_slot(tomakomai, counsellor, first), people[0], full_name="青木 一郎"
+        make_slot_among_demo(tomakomai, counsellor, first), people[0], full_name="青木 一郎"
     )
     started = make_confirmed_booking(
-        make_slot(tomakomai, counsellor, first + dt.timedelta(minutes=30)),
+        make_slot_among_demo(tomakomai, counsellor, first + dt.timedelta(minutes=30)),
         people[1],
         full_name="加藤 花子",
     )
     phoned = make_confirmed_booking(
-        make_slot(tomakomai, counsellor, first + dt.timedelta(minutes=60)),
+        make_slot_among_demo(tomakomai, counsellor, first + dt.timedelta(minutes=60)),
         people[2],
         full_name="佐藤 三郎",
     )
     requested = make_confirmed_booking(
-        make_slot(tomakomai, counsellor, request_start),
+        make_slot_among_demo(tomakomai, counsellor, request_start),
         people[3],
         status=Booking.Status.REQUESTED,
         full_name="後藤 次郎",

@@ -13,7 +13,7 @@ from accounts.models import StaffAccess
 from bookings import services
 from bookings.demo.data import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from bookings.models import Booking, Counsellor, Office
-from tests.factories import make_confirmed_booking, make_eligible, make_slot
+from tests.factories import make_confirmed_booking, make_eligible, make_slot_among_demo
 from tests.support.browser import assert_accessible, sign_in_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,21 +36,21 @@ def test_a_counsellor_works_a_morning_and_sees_only_their_office(page, make_user
         first = later_today(0)
     people = [make_eligible(make_user(f"p{n}@example.jp"), tomakomai) for n in range(3)]
     started = make_confirmed_booking(
-        make_slot(tomakomai, counsellor, first),
+        make_slot_among_demo(tomakomai, counsellor, first),
         people[0],
         full_name="青木 一郎",
         full_name_kana="アオキ イチロウ",
     )
     services.issue_room(booking_id=started.pk)
     requested = make_confirmed_booking(
-        make_slot(tomakomai, counsellor, first + dt.timedelta(days=2)),
+        make_slot_among_demo(tomakomai, counsellor, first + dt.timedelta(days=2)),
         people[1],
         status=Booking.Status.REQUESTED,
         full_name="後藤 次郎",
     )
     stranger = make_eligible(make_user("stranger@example.jp"), itami)
     make_confirmed_booking(
-        make_slot(itami, Counsellor.objects.get(office=itami), first),
+        make_slot_among_demo(itami, Counsellor.objects.get(office=itami), first),
         stranger,
         full_name="他所 太郎",
         phone="090-9999-0002",
