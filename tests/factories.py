@@ -111,20 +111,19 @@ def make_slot(office: Office, counsellor, starts_at: dt.datetime, *, capacity: i
     )
 
 
-def make_slot_among_demo(office: Office, counsellor, starts_at: dt.datetime, **fields):
+def make_slot_among_demo(office: Office, counsellor, starts_at: dt.datetime, *, minutes=30):
     """`make_slot` for a counsellor of the demo data (seed_demo), at a time a test takes
     from the clock: first the counsellor's free slots that would overlap it go (the demo's
     own, 10:00–16:00 on weekdays), so the test passes at every hour of the day."""
     from bookings.models import Slot
 
-    minutes = fields.get("minutes", 30)
     Slot.objects.filter(
         counsellor=counsellor,
         starts_at__lt=starts_at + dt.timedelta(minutes=minutes),
         ends_at__gt=starts_at,
         bookings__isnull=True,
     ).delete()
-    return make_slot(office, counsellor, starts_at, **fields)
+    return make_slot(office, counsellor, starts_at, minutes=minutes)
 
 
 def make_eligible(user, office: Office, *, consent: bool = True):

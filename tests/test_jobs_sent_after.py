@@ -12,6 +12,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from accounts import outbox
+from bookings import services
 from bookings.models import Booking
 from bookings.services import rooms
 from bookings.views import bookings as booking_views
@@ -29,10 +30,16 @@ class Recorded:
         self.sent.append((self.name, args, self.seen()))
 
 
-@pytest.mark.django_db(transaction=True)
-def test_jobs_committed_inside_are_sent_when_the_view_returns_in_order():
+@pytest.fixture
+def job() -> tuple[Task, list]:
+    """A recorded job, and what it would have sent."""
     sent: list = []
-    task = cast(Task, Recorded("job", sent))  # as a Celery task is called here
+    return cast(Task, Recorded("job", sent)), sent  # called here as a Celery task is
+
+
+@pytest.mark.django_db(transaction=True)
+def test_jobs_committed_inside_are_sent_when_the_view_returns_in_order(job):
+    task, sent = job
 
     @sent_after
     def view() -> str:
@@ -53,9 +60,8 @@ def test_jobs_committed_inside_are_sent_when_the_view_returns_in_order():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_view_that_fails_after_its_commit_still_sends_and_a_rollback_sends_nothing():
-    sent: list = []
-    task = cast(Task, Recorded("job", sent))  # as a Celery task is called here
+def test_a_view_that_fails_after_its_commit_still_sends_and_a_rollback_sends_nothing(job):
+    task, sent = job
 
     @sent_after
     def view() -> None:
@@ -95,23 +101,13 @@ def test_a_booking_post_sends_its_jobs_once_out_of_the_gate(
     monkeypatch.setattr(outbox.send_message_notices_task, "apply_async", notices.apply_async)
 
     inside: list[bool] = []
-    passed = gate.passed
+    apply_for = services.apply_for
 
-    def watched(*args, **kwargs):  # the gate as the view passes it, checked while held
-        context = passed(*args, **kwargs)
+    def watched(*args, **kwargs):  # the booking as the view makes it, checked meanwhile
+        inside.append(not outside_the_gate())
+        return apply_for(*args, **kwargs)
 
-        class Watch:
-            def __enter__(self):
-                held = context.__enter__()
-                inside.append(not outside_the_gate())
-                return held
-
-            def __exit__(self, *exc):
-                return context.__exit__(*exc)
-
-        return Watch()
-
-    monkeypatch.setattr(gate, "passed", watched)
+    monkeypatch.setattr(services, "apply_for", watched)
     data = {"full_name": "山田 花子", "full_name_kana": "ヤマダ ハナコ", "job_seeker_number": ""}
     response = client.post(f"/offices/gated/book/{slot.pk}/", data)
     assert response.status_code == HTTPStatus.FOUND
