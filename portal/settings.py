@@ -469,6 +469,10 @@ ZOOM_TIMEOUT_SECONDS = _int("ZOOM_TIMEOUT_SECONDS", 10, minimum=1)
 # Usage records (I4, K7): kept this many days; devices only as HMACs with this key.
 USAGE_RETENTION_DAYS = _int("USAGE_RETENTION_DAYS", 365, minimum=1)
 USAGE_HASH_KEY = env.str("USAGE_HASH_KEY", default="")
+# A process pushes its usage records to Redis in one round trip when it holds this many,
+# or when the oldest has waited this long (accounts.usage).
+USAGE_BUFFER_ROWS = _int("USAGE_BUFFER_ROWS", 32, minimum=1)
+USAGE_BUFFER_SECONDS = env.float("USAGE_BUFFER_SECONDS", default=2.0)
 
 # Immediate consultations: a phone number changed this recently blocks one (K6の2(3)).
 IMMEDIATE_PHONE_LOCK_HOURS = _int("IMMEDIATE_PHONE_LOCK_HOURS", 24)

@@ -76,7 +76,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
-    """Rate limits live in the cache: every test starts from an empty one."""
+    """Rate limits live in the cache: every test starts from an empty one (and from no
+    usage records buffered by an earlier test's requests)."""
+    from accounts import usage
+
+    usage.discard_buffered()
     cache.clear()
 
 

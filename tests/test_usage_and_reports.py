@@ -64,17 +64,18 @@ def redis_down(monkeypatch):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_with_redis_down_the_request_inserts_its_record_without_waiting_for_the_disk(
+def test_with_redis_down_the_buffered_records_are_inserted_without_waiting_for_the_disk(
     client, make_user, office, redis_down
 ):
-    """Asynchronous commit for the record's own implicit transaction (one round trip), and
-    for nothing after it."""
+    """Asynchronous commit for each record's own implicit transaction (one round trip),
+    and for nothing after it."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     client.force_login(make_user())
     with CaptureQueriesContext(connection) as captured:
         assert client.get("/offices/k/").status_code == 200
+        assert usage.push_buffered() == 1  # finds Redis down
     statements = [q["sql"] for q in captured.captured_queries]
     [statement] = [sql for sql in statements if "accounts_usagerecord" in sql]
     assert statement.startswith('SET LOCAL synchronous_commit TO OFF; INSERT INTO "accounts_')
@@ -98,12 +99,105 @@ def test_a_failed_usage_insert_leaves_the_connection_usable(
         cursor.execute("ALTER TABLE accounts_usagerecord ADD CONSTRAINT no_rows CHECK (false)")
     try:
         assert client.get("/offices/k/").status_code == 200
+        usage.push_buffered()  # finds Redis down, and the insert fails
         assert "could not write a usage record" in caplog.text
         assert client.get("/me/").status_code == 200  # the same connection answers
     finally:
         with connection.cursor() as cursor:
             cursor.execute("ALTER TABLE accounts_usagerecord DROP CONSTRAINT no_rows")
     assert not UsageRecord.objects.exists()
+
+
+def _pending() -> int:
+    """How many records wait in Redis's list."""
+    from portal.cache import redis_client
+
+    return redis_client().llen(usage._pending_key())
+
+
+def test_a_signed_in_page_sends_its_record_nowhere_until_the_buffer_is_full(
+    client, make_user, office, settings
+):
+    """No round trip to Redis for the record: the process keeps it, and sends
+    USAGE_BUFFER_ROWS of them in one RPUSH."""
+    import redis
+
+    settings.USAGE_BUFFER_ROWS = 3
+    settings.USAGE_BUFFER_SECONDS = 3600  # the thread does not push meanwhile
+    client.force_login(make_user())
+    sent = []
+    real = redis.Redis.execute_command
+
+    def counted(self, *args, **options):
+        sent.append(args[0])
+        return real(self, *args, **options)
+
+    redis.Redis.execute_command = counted  # type: ignore[method-assign]
+    try:
+        for _ in range(2):
+            assert client.get("/offices/k/").status_code == 200
+        assert "RPUSH" not in sent and _pending() == 0
+        assert client.get("/offices/k/").status_code == 200  # the third fills it
+    finally:
+        redis.Redis.execute_command = real  # type: ignore[method-assign]
+    assert sent.count("RPUSH") == 1 and _pending() == 3
+    assert usage.flush_pending() == 3 and UsageRecord.objects.count() == 3
+
+
+def test_the_process_pushes_records_that_waited_long_enough_by_itself(
+    client, make_user, office, settings
+):
+    """A worker that serves no more requests still sends what it holds (its thread looks
+    every quarter of USAGE_BUFFER_SECONDS)."""
+    import time
+
+    settings.USAGE_BUFFER_SECONDS = 0.2
+    client.force_login(make_user())
+    assert client.get("/offices/k/").status_code == 200
+    deadline = time.monotonic() + 10
+    while _pending() == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)  # polling for the thread's push, bounded by the deadline
+    assert _pending() == 1
+    assert usage.flush_pending() == 1 and UsageRecord.objects.get().path_name == "office_detail"
+
+
+def test_a_forked_process_does_not_send_the_records_it_was_born_with(
+    client, make_user, office, settings, monkeypatch
+):
+    import os
+
+    settings.USAGE_BUFFER_SECONDS = 3600
+    user = make_user()
+    client.force_login(user)
+    assert client.get("/offices/k/").status_code == 200  # buffered by this process
+    parent = os.getpid()
+    monkeypatch.setattr(os, "getpid", lambda: parent + 100_000)  # now a child of it
+    assert usage.push_buffered() == 0 and _pending() == 0  # the parent's, not the child's
+    assert client.get("/me/").status_code == 200  # the child's own
+    assert usage.push_buffered() == 1
+    monkeypatch.setattr(os, "getpid", lambda: parent)
+    assert usage.flush_pending() == 1 and UsageRecord.objects.get().path_name == "my_page"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_process_that_exits_sends_what_it_holds(make_user):
+    """atexit: gunicorn's worker leaves through sys.exit, as this process does."""
+    import os
+    import subprocess
+    import sys
+
+    user = make_user()
+    code = (
+        "import django; django.setup()\n"
+        "from accounts import usage\n"
+        f"usage._buffer.add('[\"2026-12-02T10:00:00+09:00\", {user.pk}, \"home\", \"\", "
+        "\"GET\", 200, \"0\", false]')\n"
+        "import sys; sys.exit(0)\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=120)
+    assert _pending() == 1
+    assert usage.flush_pending() == 1 and UsageRecord.objects.get().user == user
 
 
 def test_the_pending_records_are_moved_in_batches_once_and_without_deleted_people(
