@@ -154,11 +154,16 @@ class _Buffer:
     a thread of its own."""
 
     def __init__(self) -> None:
+        self._start_empty()
+        # A lock held by another thread at the fork would stay held in the child forever.
+        os.register_at_fork(after_in_child=self._start_empty)
+
+    def _start_empty(self) -> None:
         self._lock = threading.Lock()  # the rows
         self._pushing = threading.Lock()  # one push at a time: taken and sent, in order
         self._rows: list[str] = []
         self._since = 0.0  # when the oldest row was added
-        self._pid = 0
+        self._pid = 0  # the process whose rows these are (its thread started)
 
     def add(self, row: str) -> None:
         with self._lock:

@@ -179,6 +179,31 @@ def test_a_forked_process_does_not_send_the_records_it_was_born_with(
     assert usage.flush_pending() == 1 and UsageRecord.objects.get().path_name == "my_page"
 
 
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded")  # as gunicorn forks
+def test_a_process_forked_while_the_buffer_is_locked_can_still_record(settings):
+    """The child of a fork made while another thread held the buffer's lock gets locks of
+    its own (else its first request would wait for ever)."""
+    import os
+    import time
+
+    settings.USAGE_BUFFER_ROWS = 1000  # the child does not push
+    settings.USAGE_BUFFER_SECONDS = 3600
+    with usage._buffer._lock:
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the child process
+            usage._buffer.add(
+                '["2026-12-02T10:00:00+09:00", 1, "home", "", "GET", 200, "0", false]'
+            )
+            os._exit(0 if len(usage._buffer._rows) == 1 else 1)
+    deadline = time.monotonic() + 20
+    while (done := os.waitpid(child, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)  # polling for the child's end, bounded by the deadline
+    if done[0] == 0:
+        os.kill(child, 9)
+        os.waitpid(child, 0)
+    assert done[0] == child and os.waitstatus_to_exitcode(done[1]) == 0
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_process_that_exits_sends_what_it_holds(make_user):
     """atexit: gunicorn's worker leaves through sys.exit, as this process does."""
@@ -190,8 +215,8 @@ def test_a_process_that_exits_sends_what_it_holds(make_user):
     code = (
         "import django; django.setup()\n"
         "from accounts import usage\n"
-        f"usage._buffer.add('[\"2026-12-02T10:00:00+09:00\", {user.pk}, \"home\", \"\", "
-        "\"GET\", 200, \"0\", false]')\n"
+        f'usage._buffer.add(\'["2026-12-02T10:00:00+09:00", {user.pk}, "home", "", '
+        '"GET", 200, "0", false]\')\n'
         "import sys; sys.exit(0)\n"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings"}
