@@ -117,3 +117,21 @@ def test_a_post_for_a_seat_just_taken_checks_the_seat_first(client, make_user, o
     assert not any('FROM "terms_' in sql or "bookings_suspension" in sql for sql in sent)
     page = client.get("/offices/counted/").content.decode()
     assert "この予約枠はちょうど埋まりました" in page
+
+
+@pytest.mark.postgres
+@time_machine.travel(jst(2026, 11, 24, 9, 0))
+def test_a_booked_post_sends_its_independent_reads_together(client, make_user, office_and_slots):
+    """Under the locks, two round trips carry two statements each: the person and the slot
+    (locked in that order), then the bookings the rules count and the terms still due."""
+    from tests.support.exchanges import through_proxy
+
+    office, (slot, _other) = office_and_slots
+    person = person_with_consents_and_a_booking(make_user, office, "together@example.jp")
+    client.force_login(person)
+    client.get("/offices/counted/")
+    with through_proxy(connection) as proxy:
+        sent, response = statements(client, f"/offices/counted/book/{slot.pk}/", APPLICATION)
+        round_trips = proxy.exchanges
+    assert response.status_code == 302 and Booking.objects.filter(slot=slot, user=person).exists()
+    assert round_trips == len(sent) - 2, "\n".join(sent)

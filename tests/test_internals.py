@@ -288,3 +288,63 @@ def test_inside_a_transaction_or_off_postgresql_it_is_save(make_user):
     assert record.pk is not None  # saved by the ORM, which reads the key back
     assert not any("synchronous_commit" in q["sql"] for q in captured.captured_queries)
     assert UsageRecord.objects.get().path_name == "office_detail"
+
+
+# rows_together: several prepared queries in one round trip ----------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_queries_sent_together_answer_as_each_alone_in_one_round_trip(slots):
+    from portal.internals import rows_together
+    from tests.support.exchanges import through_proxy
+
+    prepared = PreparedQuery(slot_fields)
+    locking = PreparedQuery(
+        lambda pk: Slot.objects.select_for_update().filter(pk=pk).values_list("pk", "capacity")
+    )
+    alone = [prepared.rows(slots[0].pk), prepared.rows(-1)]
+    with through_proxy(connection) as proxy, transaction.atomic():
+        locking.rows(slots[2].pk)  # the transaction's BEGIN and a first statement
+        proxy.reset()
+        prepared.rows(slots[0].pk)
+        prepared.rows(slots[1].pk)
+        one_by_one = proxy.exchanges
+        proxy.reset()
+        together = rows_together(
+            (prepared, (slots[0].pk,)), (prepared, (-1,)), (locking, (slots[1].pk,))
+        )
+        assert proxy.exchanges == 1 and one_by_one == 2
+    assert together == [*alone, [(slots[1].pk, 1)]]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_statement_sent_together_raises_djangos_error_and_rolls_back(slots):
+    from django.db import DataError
+
+    from portal.internals import rows_together
+
+    prepared = PreparedQuery(slot_fields)
+    dividing = PreparedQuery(
+        lambda pk: (
+            Slot.objects.filter(pk=pk).extra(select={"x": "1 / (capacity - 1)"}).values_list("x")
+        )
+    )
+    with pytest.raises(DataError), transaction.atomic():
+        Slot.objects.filter(pk=slots[0].pk).update(capacity=5)
+        rows_together((prepared, (slots[0].pk,)), (dividing, (slots[1].pk,)))
+    assert Slot.objects.get(pk=slots[0].pk).capacity == 1  # the transaction was rolled back
+    assert prepared.rows(slots[0].pk)  # and the connection answers
+
+
+@pytest.mark.django_db
+def test_without_a_pipeline_the_queries_run_one_after_the_other(slots, monkeypatch):
+    import portal.internals as internals
+
+    monkeypatch.setattr(internals.Pipeline, "is_supported", staticmethod(lambda: False))
+    prepared = PreparedQuery(slot_fields)
+    with CaptureQueriesContext(connection) as captured:
+        rows = internals.rows_together((prepared, (slots[0].pk,)), (prepared, (slots[1].pk,)))
+    assert rows == [prepared.rows(slots[0].pk), prepared.rows(slots[1].pk)]
+    assert len(captured.captured_queries) == 2

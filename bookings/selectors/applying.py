@@ -97,12 +97,24 @@ def _slot_with_standing(user_id: int, slot_id: int) -> QuerySet:
 
 
 _SLOT_WITH_STANDING = PreparedQuery(_slot_with_standing, arity=2)
+SLOT_WITH_STANDING = _SLOT_WITH_STANDING
 
 
 def lock_slot_with_standing(user: User, slot_id: int) -> Slot | None:
     """The slot (None: there is none) locked, read with its office, and the person's
     standing at the office on it (`standing_of`). Call inside a transaction."""
-    rows = _SLOT_WITH_STANDING.rows(user.pk, slot_id)
+    return slot_with_standing_from(
+        _SLOT_WITH_STANDING.rows(*slot_with_standing_values(user, slot_id))
+    )
+
+
+def slot_with_standing_values(user: User, slot_id: int) -> tuple[int, int]:
+    """For `portal.internals.rows_together`: `(SLOT_WITH_STANDING, these)`."""
+    return (user.pk, slot_id)
+
+
+def slot_with_standing_from(rows: list[tuple]) -> Slot | None:
+    """`lock_slot_with_standing`'s answer from its statement's rows."""
     if not rows:
         return None
     row = rows[0]
@@ -163,14 +175,28 @@ def _bookings_at_slot(slot_id: int, user_id: int, office_id: int) -> QuerySet:
 
 
 _BOOKINGS_AT_SLOT = PreparedQuery(_bookings_at_slot, arity=3)
+BOOKINGS_AT_SLOT = _BOOKINGS_AT_SLOT
 
 
 def at_slot(user: User, slot: Slot, office: Office, now: dt.datetime) -> AtSlot:
     """One statement: the open bookings of the slot, the person's open bookings and the
     no-shows that count (call with the person and the slot locked: it sees what the other
     transactions committed before them)."""
+    return at_slot_from(
+        _BOOKINGS_AT_SLOT.rows(*at_slot_values(user, slot, office)), user, slot, office, now
+    )
+
+
+def at_slot_values(user: User, slot: Slot, office: Office) -> tuple[int, int, int]:
+    """For `portal.internals.rows_together`: `(BOOKINGS_AT_SLOT, these)`."""
+    return (slot.pk, user.pk, office.pk)
+
+
+def at_slot_from(
+    rows: list[tuple], user: User, slot: Slot, office: Office, now: dt.datetime
+) -> AtSlot:
+    """`at_slot`'s answer from its statement's rows."""
     since = window_start(office, now)
-    rows = _BOOKINGS_AT_SLOT.rows(slot.pk, user.pk, office.pk)
     seats: set[int] = set()
     already = overlapping = False
     no_shows = open_consultations = open_of_kind = 0
@@ -216,8 +242,15 @@ def agreements_due_for(
 ) -> list[AgreementDue]:
     """The terms versions in force that a booking of `slot` needs and the person has not
     agreed to (`sessions.terms_documents_for` says which documents): one statement."""
+    query, values = agreements_due_statement(user, office, slot)
+    return agreements_due(query.rows(*values), now)
+
+
+def agreements_due_statement(
+    user: User, office: Office, slot: Slot
+) -> tuple[PreparedQuery, tuple[int, int]]:
+    """`agreements_due_for`'s statement, for `portal.internals.rows_together` (its rows
+    give the answer through `terms.selectors.agreements_due(rows, now)`)."""
     if (own := sessions.own_terms_document_id(slot)) is not None:
-        rows = _DUE_OF_DOCUMENT.rows(own, user.pk)
-    else:
-        rows = _DUE_AT_OFFICE.rows(office.pk, user.pk)
-    return agreements_due(rows, now)
+        return _DUE_OF_DOCUMENT, (own, user.pk)
+    return _DUE_AT_OFFICE, (office.pk, user.pk)

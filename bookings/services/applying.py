@@ -3,10 +3,11 @@ seat checked first, then the booking made.
 
 A consultation slot seen full without a lock is refused at once (one statement: a rush's
 late applicants wait for no lock). Otherwise `applying` opens the transaction, takes the
-locks and reads (four statements: the person with their profile, the slot with its office
-and the person's standing there, the seats with the person's bookings, the terms still to
-agree to; a session's waiting list one more); the seat is checked first there too, before
-any rule is asked. The view validates its form against what was read, and `apply_for`
+locks and reads (four statements in two round trips, `portal.internals.rows_together`:
+the person with their profile and the slot with its office and the person's standing
+there, then the seats with the person's bookings and the terms still to agree to; a
+session's waiting list one more, between them); the seat is checked first there too,
+before any rule is asked. The view validates its form against what was read, and `apply_for`
 makes the booking inside the same transaction. `create_booking` is both in one call."""
 
 import dataclasses
@@ -23,18 +24,22 @@ from django.utils.translation import gettext as _
 from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.models import Profile, User
-from portal.internals import Columns, PreparedQuery
-from terms.selectors import AgreementDue
+from portal.internals import Columns, PreparedQuery, rows_together
+from terms.selectors import AgreementDue, agreements_due
 
 from ..errors import BookingError
 from ..models import Booking, BookingEvent, Office, Slot
 from ..selectors import eligibility, sessions
 from ..selectors.applying import (
+    BOOKINGS_AT_SLOT,
+    SLOT_WITH_STANDING,
     AtSlot,
-    agreements_due_for,
-    at_slot,
-    lock_slot_with_standing,
+    agreements_due_statement,
+    at_slot_from,
+    at_slot_values,
     seen_taken,
+    slot_with_standing_from,
+    slot_with_standing_values,
     standing_of,
 )
 from ..selectors.waiting import refuse_queue_jump
@@ -122,7 +127,10 @@ _PERSON_WITH_PROFILE = PreparedQuery(_person_with_profile)
 
 def _lock_person_with_profile(user: User) -> Profile:
     """Lock the person's row (as `bookings.lock_person`) and read their profile with it."""
-    rows = _PERSON_WITH_PROFILE.rows(user.pk)
+    return _profile_from(user, _PERSON_WITH_PROFILE.rows(user.pk))
+
+
+def _profile_from(user: User, rows: list[tuple]) -> Profile:
     if rows and rows[0][1] is not None:  # the profile's id: they have one
         profile = _PROFILE.build(rows[0], 1)
         profile.user = user  # as the ORM's select_related would have it
@@ -149,8 +157,13 @@ def applying(
     if seen_taken(user, slot_id, slug):  # a rush's late applicants wait for no lock
         raise BookingError(_("This slot has just been taken. Please choose another."), "taken")
     with transaction.atomic():
-        profile = _lock_person_with_profile(user)
-        slot = lock_slot_with_standing(user, slot_id)
+        # One round trip with the transaction's BEGIN: the person locked, then the slot.
+        person_rows, slot_rows = rows_together(
+            (_PERSON_WITH_PROFILE, (user.pk,)),
+            (SLOT_WITH_STANDING, slot_with_standing_values(user, slot_id)),
+        )
+        profile = _profile_from(user, person_rows)
+        slot = slot_with_standing_from(slot_rows)
         if slot is None:
             raise BookingError(_("This slot does not exist. Please choose another."), "missing")
         if slug is not None and slot.office.slug != slug:
@@ -159,7 +172,12 @@ def applying(
         office = slot.office
         if slot.is_session:  # a full one with a waiting list: join it (its seats are kept)
             refuse_queue_jump(slot=slot, user=user)
-        found = at_slot(user, slot, office, now)
+        # One round trip: the bookings the rules count, and the terms still to agree to.
+        due_query, due_values = agreements_due_statement(user, office, slot)
+        booking_rows, due_rows = rows_together(
+            (BOOKINGS_AT_SLOT, at_slot_values(user, slot, office)), (due_query, due_values)
+        )
+        found = at_slot_from(booking_rows, user, slot, office, now)
         if found.already_booked:
             raise BookingError(_("You have already booked this slot."), "duplicate")
         if found.free_seat(slot.capacity) is None:
@@ -170,7 +188,7 @@ def applying(
             open_consultations=found.open_consultations,
             open_of_kind=found.open_of_kind,
         )
-        due = agreements_due_for(user, office, slot, now)
+        due = agreements_due(due_rows, now)
         yield Applying(user, profile, slot, office, now, standing, found, due)
 
 
