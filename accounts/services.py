@@ -4,10 +4,10 @@ import logging
 
 from allauth.usersessions.models import UserSession
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from portal.cache import delete_on_commit
 from portal.jobs import enqueue_on_commit
 
 from . import hooks, outbox
@@ -85,7 +85,7 @@ def _tell_on_commit(messages: list[Message]) -> None:
     """Once the messages are committed: the unread counts are counted afresh, and the
     outbox's job sends each user the e-mail that says a message is waiting."""
     unread_keys = sorted({unread_cache_key(message.user_id) for message in messages})
-    delete_on_commit(*unread_keys)
+    transaction.on_commit(lambda: cache.delete_many(unread_keys))
     due = [message.pk for message in messages if message.notice_due]
     if due:
         enqueue_on_commit(outbox.send_message_notices_task, due)
@@ -96,7 +96,7 @@ def mark_message_read(*, message: Message) -> Message:
     if message.read_at is None:
         message.read_at = timezone.now()
         message.save(update_fields=["read_at"])
-        delete_on_commit(unread_cache_key(message.user_id))
+        transaction.on_commit(lambda: cache.delete(unread_cache_key(message.user_id)))
     return message
 
 

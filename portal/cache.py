@@ -16,9 +16,6 @@ The backend is django-redis (`settings.CACHES`), which keeps its Redis clients a
 - `errors()`: that count.
 - `redis_client()`: Redis itself, for what goes past the cache's interface (a health check
   that must see an outage, a list), or None when the cache is not Redis.
-- `bump_on_commit` and `delete_on_commit`: what a transaction changes in the cache (the
-  versions of fragments, counts read afresh), done once it commits, all of it in one round
-  trip to Redis (one script) however many there are.
 
 The system check portal.E001 (portal/checks.py) refuses a Redis cache configured without
 these: errors not ignored, not logged, or logged where nothing counts them.
@@ -27,14 +24,11 @@ these: errors not ignored, not logged, or logged where nothing counts them.
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
 
-from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.db import transaction
 from django_redis import get_redis_connection
 from django_redis.cache import RedisCache
-from redis.exceptions import RedisError
 
 LOGGER_NAME = "portal.cache"
 
@@ -53,85 +47,6 @@ def redis_client():
     if not isinstance(caches[DEFAULT_CACHE_ALIAS], RedisCache):
         return None
     return get_redis_connection(DEFAULT_CACHE_ALIAS)
-
-
-# Each bump key: incremented, or set to 2 when it is missing (a version read afterwards must
-# differ from the 1 a reader stores when it finds none); then each key to delete, deleted.
-_COMMIT_SCRIPT = """
-local bumps = tonumber(ARGV[1])
-for i, key in ipairs(KEYS) do
-  if i > bumps then
-    redis.call('DEL', key)
-  elseif redis.call('EXISTS', key) == 1 then
-    redis.call('INCR', key)
-  else
-    redis.call('SET', key, 2)
-  end
-end
-return #KEYS
-"""
-_script = None  # the script's object (its SHA1), made with the first client that runs it
-
-
-@dataclass
-class _CommitBatch:
-    """The cache changes registered in one transaction (and perhaps, harmlessly, those of a
-    transaction before it that rolled back): made by the first of its commit hooks to run,
-    so that a hook lost with a savepoint loses nothing."""
-
-    bumps: set[str] = field(default_factory=set)
-    deletes: set[str] = field(default_factory=set)
-    done: bool = False
-
-
-_batches = threading.local()
-
-
-def bump_on_commit(key: str) -> None:
-    """Increment the version `key` once the transaction commits (at once outside one)."""
-    _register(bumps=[key])
-
-
-def delete_on_commit(*keys: str) -> None:
-    """Delete `keys` once the transaction commits (at once outside one)."""
-    _register(deletes=keys)
-
-
-def _register(*, bumps=(), deletes=()) -> None:
-    batch = getattr(_batches, "current", None)
-    if batch is None or batch.done:
-        batch = _batches.current = _CommitBatch()
-    batch.bumps.update(bumps)
-    batch.deletes.update(deletes)
-    transaction.on_commit(lambda: _run(batch))
-
-
-def _run(batch: _CommitBatch) -> None:
-    if batch.done:
-        return
-    batch.done = True
-    if getattr(_batches, "current", None) is batch:
-        _batches.current = None
-    client = redis_client()
-    if client is None:  # another cache: one call each
-        for key in batch.bumps:
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 2, None)
-        cache.delete_many(sorted(batch.deletes))
-        return
-    bumps = sorted(cache.make_key(key) for key in batch.bumps)
-    deletes = sorted(cache.make_key(key) for key in batch.deletes - batch.bumps)
-    global _script
-    if _script is None:
-        _script = client.register_script(_COMMIT_SCRIPT)
-    try:  # EVALSHA, and the script loaded first where this Redis does not have it yet
-        _script(keys=[*bumps, *deletes], args=[len(bumps)], client=client)
-    except RedisError:
-        # As the cache's own errors: counted and logged; the fragments' lifetime bounds
-        # what a lost bump leaves behind.
-        logging.getLogger(LOGGER_NAME).warning("cache changes at a commit lost", exc_info=True)
 
 
 def _count_error() -> None:

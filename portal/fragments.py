@@ -16,8 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.cache import cache
-
-from .cache import bump_on_commit
+from django.db import transaction
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,13 @@ class VersionedFragments:
         """Call inside the transaction that makes the change: the bump happens on commit,
         so no request can cache the state from before it under the new version."""
 
-        bump_on_commit(self.version_key(owner_id))
+        def bump() -> None:
+            try:
+                cache.incr(self.version_key(owner_id))
+            except ValueError:
+                cache.set(self.version_key(owner_id), 2, None)
+
+        transaction.on_commit(bump)
 
     def get(self, owner_id: int, *parts: str) -> tuple[object | None, Ticket]:
         """The fragment if it is current (else None), and the ticket to `put` a fresh one.
