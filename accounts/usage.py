@@ -214,13 +214,15 @@ class _Buffer:
 
 
 def _push(rows: list[str]) -> None:
+    """Onto Redis's list, or into the table if there is no Redis to take them."""
     client = redis_client()
-    try:
-        if client is None:
-            raise RedisError("no Redis")
-        client.rpush(_pending_key(), *rows)
-    except RedisError:
-        _insert([json.loads(row) for row in rows])
+    if client is not None:
+        try:
+            client.rpush(_pending_key(), *rows)
+            return
+        except RedisError:
+            pass
+    _insert([json.loads(row) for row in rows])
 
 
 _buffer = _Buffer()

@@ -167,7 +167,6 @@ def rows_together(
     if connection.vendor != "postgresql" or not Pipeline.is_supported():
         return [query.rows(*values, using=using) for query, values in calls]
     statements = [query._statement(values, using) for query, values in calls]
-    connection.ensure_connection()
     cursors = [connection.cursor() for _ in statements]
     try:
         with connection.wrap_database_errors, connection.connection.pipeline():

@@ -97,20 +97,19 @@ def _slot_with_standing(user_id: int, slot_id: int) -> QuerySet:
 
 
 _SLOT_WITH_STANDING = PreparedQuery(_slot_with_standing, arity=2)
-SLOT_WITH_STANDING = _SLOT_WITH_STANDING
 
 
 def lock_slot_with_standing(user: User, slot_id: int) -> Slot | None:
     """The slot (None: there is none) locked, read with its office, and the person's
     standing at the office on it (`standing_of`). Call inside a transaction."""
-    return slot_with_standing_from(
-        _SLOT_WITH_STANDING.rows(*slot_with_standing_values(user, slot_id))
-    )
+    query, values = slot_with_standing_statement(user, slot_id)
+    return slot_with_standing_from(query.rows(*values))
 
 
-def slot_with_standing_values(user: User, slot_id: int) -> tuple[int, int]:
-    """For `portal.internals.rows_together`: `(SLOT_WITH_STANDING, these)`."""
-    return (user.pk, slot_id)
+def slot_with_standing_statement(user: User, slot_id: int) -> tuple[PreparedQuery, tuple]:
+    """`lock_slot_with_standing`'s statement and its values, for
+    `portal.internals.rows_together` (its rows: `slot_with_standing_from`)."""
+    return _SLOT_WITH_STANDING, (user.pk, slot_id)
 
 
 def slot_with_standing_from(rows: list[tuple]) -> Slot | None:
@@ -175,21 +174,20 @@ def _bookings_at_slot(slot_id: int, user_id: int, office_id: int) -> QuerySet:
 
 
 _BOOKINGS_AT_SLOT = PreparedQuery(_bookings_at_slot, arity=3)
-BOOKINGS_AT_SLOT = _BOOKINGS_AT_SLOT
 
 
 def at_slot(user: User, slot: Slot, office: Office, now: dt.datetime) -> AtSlot:
     """One statement: the open bookings of the slot, the person's open bookings and the
     no-shows that count (call with the person and the slot locked: it sees what the other
     transactions committed before them)."""
-    return at_slot_from(
-        _BOOKINGS_AT_SLOT.rows(*at_slot_values(user, slot, office)), user, slot, office, now
-    )
+    query, values = at_slot_statement(user, slot, office)
+    return at_slot_from(query.rows(*values), user, slot, office, now)
 
 
-def at_slot_values(user: User, slot: Slot, office: Office) -> tuple[int, int, int]:
-    """For `portal.internals.rows_together`: `(BOOKINGS_AT_SLOT, these)`."""
-    return (slot.pk, user.pk, office.pk)
+def at_slot_statement(user: User, slot: Slot, office: Office) -> tuple[PreparedQuery, tuple]:
+    """`at_slot`'s statement and its values, for `portal.internals.rows_together` (its
+    rows: `at_slot_from`)."""
+    return _BOOKINGS_AT_SLOT, (slot.pk, user.pk, office.pk)
 
 
 def at_slot_from(
@@ -246,11 +244,9 @@ def agreements_due_for(
     return agreements_due(query.rows(*values), now)
 
 
-def agreements_due_statement(
-    user: User, office: Office, slot: Slot
-) -> tuple[PreparedQuery, tuple[int, int]]:
-    """`agreements_due_for`'s statement, for `portal.internals.rows_together` (its rows
-    give the answer through `terms.selectors.agreements_due(rows, now)`)."""
+def agreements_due_statement(user: User, office: Office, slot: Slot) -> tuple[PreparedQuery, tuple]:
+    """`agreements_due_for`'s statement and its values, for `portal.internals.rows_together`
+    (its rows: `terms.selectors.agreements_due(rows, now)`)."""
     if (own := sessions.own_terms_document_id(slot)) is not None:
         return _DUE_OF_DOCUMENT, (own, user.pk)
     return _DUE_AT_OFFICE, (office.pk, user.pk)

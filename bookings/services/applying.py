@@ -31,15 +31,13 @@ from ..errors import BookingError
 from ..models import Booking, BookingEvent, Office, Slot
 from ..selectors import eligibility, sessions
 from ..selectors.applying import (
-    BOOKINGS_AT_SLOT,
-    SLOT_WITH_STANDING,
     AtSlot,
     agreements_due_statement,
     at_slot_from,
-    at_slot_values,
+    at_slot_statement,
     seen_taken,
     slot_with_standing_from,
-    slot_with_standing_values,
+    slot_with_standing_statement,
     standing_of,
 )
 from ..selectors.waiting import refuse_queue_jump
@@ -159,8 +157,7 @@ def applying(
     with transaction.atomic():
         # One round trip with the transaction's BEGIN: the person locked, then the slot.
         person_rows, slot_rows = rows_together(
-            (_PERSON_WITH_PROFILE, (user.pk,)),
-            (SLOT_WITH_STANDING, slot_with_standing_values(user, slot_id)),
+            (_PERSON_WITH_PROFILE, (user.pk,)), slot_with_standing_statement(user, slot_id)
         )
         profile = _profile_from(user, person_rows)
         slot = slot_with_standing_from(slot_rows)
@@ -173,9 +170,8 @@ def applying(
         if slot.is_session:  # a full one with a waiting list: join it (its seats are kept)
             refuse_queue_jump(slot=slot, user=user)
         # One round trip: the bookings the rules count, and the terms still to agree to.
-        due_query, due_values = agreements_due_statement(user, office, slot)
         booking_rows, due_rows = rows_together(
-            (BOOKINGS_AT_SLOT, at_slot_values(user, slot, office)), (due_query, due_values)
+            at_slot_statement(user, slot, office), agreements_due_statement(user, office, slot)
         )
         found = at_slot_from(booking_rows, user, slot, office, now)
         if found.already_booked:
